@@ -1,0 +1,79 @@
+"""The extra spec validator type: what one flavor extra spec may hold."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from nova import exception
+from nova import utils
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtraSpecValidator:
+    """Describes one extra spec key and checks its values.
+
+    ``value`` says what the value may be: ``type`` (``int``, ``str`` or
+    ``bool``) and optionally ``enum``, ``min``, ``max`` or ``pattern``, plus a
+    ``description``.  The same description feeds the docs, so they cannot
+    drift from what the API enforces.
+    """
+
+    name: str
+    description: str
+    value: dict[str, Any]
+    deprecated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.value.get('type') not in (int, str, bool):
+            raise ValueError('%s: value type must be int, str or bool'
+                             % self.name)
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split(':', 1)[0] if ':' in self.name else ''
+
+    def allowed(self) -> str:
+        """What the value may be, in words (for messages and docs)."""
+        spec = self.value
+        if 'enum' in spec:
+            return utils.describe_enum(spec['enum'])
+        if spec['type'] is int:
+            return utils.describe_int_range(spec.get('min'), spec.get('max'))
+        if spec['type'] is bool:
+            return 'true or false'
+        if 'pattern' in spec:
+            return 'a string matching %s' % spec['pattern']
+        return 'a string'
+
+    def parse(self, value: Any) -> Any:
+        """Return the typed value, or raise ValidationError naming the key."""
+        spec = self.value
+        try:
+            if 'enum' in spec:
+                return utils.strict_enum(value, spec['enum'])
+            if spec['type'] is int:
+                return utils.strict_int(value, spec.get('min'),
+                                        spec.get('max'))
+            if spec['type'] is bool:
+                return _parse_bool(value)
+            if not isinstance(value, str):
+                raise ValueError('must be a string')
+            if 'pattern' in spec and not re.fullmatch(spec['pattern'], value):
+                raise ValueError('must match %s' % spec['pattern'])
+            return value
+        except ValueError as exc:
+            raise exception.ValidationError(key=self.name, value=value,
+                                            reason=str(exc))
+
+    def validate(self, name: str, value: Any) -> None:
+        self.parse(value)
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ('true', 'false'):
+        return value.lower() == 'true'
+    raise ValueError('must be true or false')

@@ -1,0 +1,89 @@
+"""The registry of flavor extra spec validators, and the checks that use it.
+
+A key in a registered namespace (``hw``, ``trait``, ``capabilities``) must
+match a validator, or it is rejected as unknown: a typo such as
+``hw:maxphysaddr_bit`` fails loudly instead of doing nothing.  Keys in other
+namespaces belong to other services and filters and pass through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from nova.api.validation.extra_specs import base
+from nova.api.validation.extra_specs import capabilities
+from nova.api.validation.extra_specs import hw
+from nova.api.validation.extra_specs import traits
+from nova import exception
+
+_MODULES = (capabilities, hw, traits)
+
+# Placeholders allowed in validator names, and what each may stand for.
+_PARAMETER_PATTERNS = {
+    'trait': traits.TRAIT_NAME_PATTERN,
+    'attribute': r'[^:\s][^\s]*',
+}
+
+VALIDATORS: dict[str, base.ExtraSpecValidator] = {}
+_PATTERNED: list[tuple[re.Pattern, base.ExtraSpecValidator]] = []
+NAMESPACES: set[str] = set()
+
+
+def _placeholder(match: re.Match) -> str:
+    return '(?:%s)' % _PARAMETER_PATTERNS[match.group(1)]
+
+
+def _load() -> None:
+    for module in _MODULES:
+        for validator in module.register():
+            if validator.name in VALIDATORS:
+                raise ValueError('duplicate validator %s' % validator.name)
+            VALIDATORS[validator.name] = validator
+            NAMESPACES.add(validator.namespace)
+            if '{' in validator.name:
+                regex = re.sub(r'\\\{(\w+)\\\}', _placeholder,
+                               re.escape(validator.name))
+                _PATTERNED.append((re.compile(regex + r'\Z'), validator))
+
+
+def get_validator(name: str) -> base.ExtraSpecValidator | None:
+    """The validator for ``name``, or None if no validator claims it."""
+    validator = VALIDATORS.get(name)
+    if validator is not None:
+        return validator
+    for regex, validator in _PATTERNED:
+        if regex.match(name):
+            return validator
+    return None
+
+
+def validate(name: str, value: Any) -> None:
+    """Check one extra spec; raise ValidationError if it is not allowed."""
+    validator = get_validator(name)
+    if validator is not None:
+        validator.validate(name, value)
+        return
+    namespace = name.split(':', 1)[0] if ':' in name else ''
+    if namespace in NAMESPACES:
+        raise exception.ValidationError(
+            key=name, value=value,
+            reason="unknown key in the '%s' namespace" % namespace)
+
+
+def parse(name: str, value: Any) -> Any:
+    """Validate a known key and return its typed value."""
+    validator = get_validator(name)
+    if validator is None:
+        raise KeyError(name)
+    return validator.parse(value)
+
+
+def validate_all(extra_specs: Mapping[str, Any]) -> None:
+    """Check a whole flavor's extra specs, as the API does on create/set."""
+    for name, value in extra_specs.items():
+        validate(name, value)
+
+
+_load()

@@ -1,0 +1,124 @@
+"""Exceptions raised by the maxphysaddr feature.
+
+Every exception carries a message template (``msg_fmt``) filled from keyword
+arguments, so callers pass facts (the key, the value, what is allowed) and the
+wording lives in one place.  ``code`` is the HTTP status the API would answer
+with; ``reschedulable`` tells the compute manager that another host may
+succeed where this one refused.
+"""
+
+from __future__ import annotations
+
+from oslo_log import log as logging
+from typing import Any
+
+LOG = logging.getLogger(__name__)
+
+
+class NovaException(Exception):
+    """Base of every exception defined here."""
+
+    msg_fmt = "An unknown exception occurred."
+    code = 500
+    reschedulable = False
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError, ValueError):
+                # A template/argument mismatch is a programming error; keep
+                # the facts rather than hide them behind a second exception.
+                LOG.exception("Exception message format error for %s: %s",
+                              type(self).__name__, kwargs)
+                message = "%s: %r" % (self.msg_fmt, kwargs)
+        self.message = message
+        super().__init__(message)
+
+    def format_message(self) -> str:
+        return self.message
+
+
+class Invalid(NovaException):
+    """The request is invalid: HTTP 400 at the API."""
+
+    msg_fmt = "Invalid request: %(reason)s"
+    code = 400
+
+
+# --- input values: extra specs and image properties ---------------------------
+
+class ValidationError(Invalid):
+    """A flavor extra spec failed validation (Nova's API answers 400)."""
+
+    msg_fmt = "Invalid extra spec %(key)s=%(value)r: %(reason)s"
+
+
+class InvalidImageProperty(Invalid):
+    """An image property has a value the object model cannot accept."""
+
+    msg_fmt = "Invalid image property %(key)s=%(value)r: %(reason)s"
+
+
+# --- flavor + image -> maxphysaddr request (nova/virt/hardware.py) ------------
+
+class FlavorImageConflict(Invalid):
+    msg_fmt = ("Conflicting %(setting)s request: the flavor sets "
+               "%(flavor_key)s=%(flavor_val)r but the image sets "
+               "%(image_key)s=%(image_val)r. Set it in one of them, or set "
+               "the same value in both.")
+
+
+class InvalidMaxPhysAddrRequest(Invalid):
+    """A combination of the maxphysaddr keys that can never work."""
+
+    msg_fmt = "Invalid maxphysaddr request: %(reason)s"
+
+
+class MaxPhysAddrBitsTooSmall(InvalidMaxPhysAddrRequest):
+    msg_fmt = ("%(key)s=%(bits)d is too small for this flavor: a guest with "
+               "%(memory_mb)d MiB of RAM needs at least %(min_bits)d "
+               "physical address bits (2**%(bits)d bytes cannot hold its RAM, "
+               "PCI holes and 64-bit PCI window). Set %(key)s to at least "
+               "%(min_bits)d.")
+
+
+# --- compute: host capabilities and the libvirt driver ------------------------
+
+class InvalidHostCapabilities(NovaException):
+    """The hypervisor's capabilities document cannot be used."""
+
+    msg_fmt = "Cannot use the host capabilities document: %(reason)s"
+
+
+class InvalidHypervisorVersion(NovaException):
+    msg_fmt = ("Invalid %(component)s version %(version)r: %(reason)s")
+
+
+class MaxPhysAddrUnsupported(NovaException):
+    """This compute host cannot give the guest what it asked for.
+
+    Raised by the driver before libvirt or QEMU would fail, so the compute
+    manager can try another host.
+    """
+
+    msg_fmt = ("Host %(host)s cannot honour the guest's maxphysaddr request "
+               "(%(request)s): %(reason)s")
+    reschedulable = True
+
+
+class MigrationPreCheckError(NovaException):
+    msg_fmt = "Migration pre-check error: %(reason)s"
+    code = 400
+
+
+class MaxPhysAddrMigrationError(MigrationPreCheckError):
+    msg_fmt = ("Cannot move the instance to host %(host)s: its maxphysaddr "
+               "request (%(request)s) %(reason)s")
+
+
+class InstanceBootFailed(NovaException):
+    """libvirt or QEMU refused to define or start the guest."""
+
+    msg_fmt = "Guest %(name)s failed to %(action)s: %(reason)s"

@@ -1,0 +1,33 @@
+"""The flavor: the size of a guest, and the extra specs that shape it."""
+
+from __future__ import annotations
+
+from nova.objects import base
+from nova.objects import fields
+
+
+@base.NovaObjectRegistry.register
+class Flavor(base.NovaObject):
+    # Version 1.0: Initial version
+    VERSION = '1.0'
+
+    fields = {
+        'id': fields.IntegerField(nullable=True),
+        'flavorid': fields.StringField(nullable=True),
+        'name': fields.StringField(nullable=True),
+        'memory_mb': fields.NonNegativeIntegerField(),
+        'vcpus': fields.NonNegativeIntegerField(),
+        'root_gb': fields.NonNegativeIntegerField(default=0),
+        'ephemeral_gb': fields.NonNegativeIntegerField(default=0),
+        'swap': fields.NonNegativeIntegerField(default=0),
+        # Values stay as given (None included) so that the validators, not
+        # the field's string coercion, give the verdict on them.
+        'extra_specs': fields.DictOfNullableStringsField(default={}),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ('root_gb', 'ephemeral_gb', 'swap', 'extra_specs'):
+            if not self.obj_attr_is_set(name):
+                setattr(self, name, self.fields[name].default)
+        self.obj_reset_changes()
