@@ -67,6 +67,11 @@ class ImageMetaProps(base.NovaObject):
         for key, value in (image_props or {}).items():
             if key in cls.fields:
                 try:
+                    if value is None:
+                        # The generic "cannot be None" says nothing of what
+                        # is allowed; the field type's own check does.
+                        cls.fields[key]._type.coerce(obj, key, value)
+                        raise ValueError('must not be null')
                     setattr(obj, key, value)
                 except ValueError as exc:
                     raise exception.InvalidImageProperty(

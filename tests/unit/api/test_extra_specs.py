@@ -1,0 +1,112 @@
+"""The flavor extra spec validators: every valid value in, every bad one out."""
+
+import unittest
+
+from nova.api.validation.extra_specs import base
+from nova.api.validation.extra_specs import validators
+from nova import exception
+
+# Values that look like an integer to a lenient parser but are not one.
+BAD_BITS = ['', ' 42', '42 ', '42.0', '4_2', '0x2a', '1e1', '\uff14\uff12',
+            '-1', '0', '31', '53', '9' * 30, '99999999999999999999', '+42',
+            '042', True, False, 42.0, None, [], {}]
+BAD_MODES = ['EMULATE', 'Emulate', ' emulate', 'emulate ', 'bogus', '',
+             'PASSTHROUGH', True, None, 1, 1.0]
+
+
+class MaxPhysAddrValidatorsTest(unittest.TestCase):
+
+    def test_every_valid_bits_value_is_accepted(self):
+        for bits in range(32, 53):
+            for value in (str(bits), bits):
+                validators.validate('hw:maxphysaddr_bits', value)
+                self.assertEqual(
+                    bits, validators.parse('hw:maxphysaddr_bits', value))
+
+    def test_bad_bits_values_are_rejected_with_key_value_and_range(self):
+        for value in BAD_BITS:
+            with self.subTest(value=value):
+                with self.assertRaises(exception.ValidationError) as ctx:
+                    validators.validate('hw:maxphysaddr_bits', value)
+                msg = str(ctx.exception)
+                self.assertIn('hw:maxphysaddr_bits', msg)
+                self.assertIn(repr(value)[:20], msg)
+                self.assertIn('a decimal integer from 32 to 52', msg)
+                self.assertEqual(400, ctx.exception.code)
+
+    def test_modes(self):
+        for mode in ('emulate', 'passthrough'):
+            validators.validate('hw:maxphysaddr_mode', mode)
+        for value in BAD_MODES:
+            with self.subTest(value=value):
+                with self.assertRaises(exception.ValidationError) as ctx:
+                    validators.validate('hw:maxphysaddr_mode', value)
+                self.assertEqual(
+                    "Invalid extra spec hw:maxphysaddr_mode=%r: must be one "
+                    "of 'emulate', 'passthrough' (exact, lower case)" % (
+                        value,), str(ctx.exception))
+
+    def test_huge_digit_strings_are_rejected_without_conversion(self):
+        # Python refuses to convert over 4300 digits with ValueError of its
+        # own; we must answer with our error, not that one.
+        with self.assertRaises(exception.ValidationError):
+            validators.validate('hw:maxphysaddr_bits', '4' * 100000)
+
+
+class RegistryTest(unittest.TestCase):
+
+    def test_unknown_key_in_registered_namespace_is_rejected(self):
+        for name in ('hw:maxphysaddr_bit', 'hw:maxphysaddr', 'hw:',
+                     'trait:lower_case', 'capabilities:'):
+            with self.subTest(name=name):
+                with self.assertRaises(exception.ValidationError) as ctx:
+                    validators.validate(name, 'x')
+                self.assertIn('unknown key in the', str(ctx.exception))
+                self.assertIn(name, str(ctx.exception))
+
+    def test_unknown_namespaces_and_plain_keys_pass(self):
+        validators.validate('aggregate_instance_extra_specs:ssd', 'true')
+        validators.validate('quota:cpu_shares', '1024')
+        validators.validate('no_namespace', 'anything')
+
+    def test_patterned_keys(self):
+        validators.validate('trait:COMPUTE_ADDRESS_SPACE_EMULATED',
+                            'required')
+        validators.validate('trait:CUSTOM_FOO', 'forbidden')
+        with self.assertRaises(exception.ValidationError) as ctx:
+            validators.validate('trait:CUSTOM_FOO', 'Required')
+        self.assertIn("'required', 'forbidden'", str(ctx.exception))
+        validators.validate('capabilities:cpu_info:maxphysaddr:bits', '>= 42')
+
+    def test_validate_all_reports_the_first_bad_key(self):
+        validators.validate_all({'hw:maxphysaddr_mode': 'emulate',
+                                 'hw:maxphysaddr_bits': '42'})
+        with self.assertRaises(exception.ValidationError) as ctx:
+            validators.validate_all({'hw:maxphysaddr_mode': 'emulate',
+                                     'hw:maxphysaddr_bits': '4_2'})
+        self.assertIn("hw:maxphysaddr_bits='4_2'", str(ctx.exception))
+
+    def test_other_hw_validators(self):
+        validators.validate('hw:cpu_policy', 'dedicated')
+        validators.validate('hw:cpu_sockets', '2')
+        validators.validate('hw:pmu', 'False')
+        validators.validate('hw:machine_type', 'pc-q35-7.2')
+        for name, value in (('hw:cpu_sockets', '0'), ('hw:pmu', 'maybe'),
+                            ('hw:machine_type', 'q35; rm'),
+                            ('hw:cpu_policy', 'Dedicated')):
+            with self.subTest(name=name):
+                with self.assertRaises(exception.ValidationError):
+                    validators.validate(name, value)
+
+    def test_validator_rejects_unsupported_value_type(self):
+        with self.assertRaises(ValueError):
+            base.ExtraSpecValidator(name='hw:x', description='',
+                                    value={'type': float})
+
+    def test_allowed_is_human_readable(self):
+        self.assertEqual(
+            'a decimal integer from 32 to 52',
+            validators.get_validator('hw:maxphysaddr_bits').allowed())
+        self.assertEqual(
+            "one of 'emulate', 'passthrough'",
+            validators.get_validator('hw:maxphysaddr_mode').allowed())
