@@ -196,6 +196,36 @@ def cmd_advise(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DEMO_RAM_MB = 1536 * 1024
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The README's main job: a 1.5 TiB flavor without and with the feature."""
+    bits = hardware.get_min_maxphysaddr_bits(DEMO_RAM_MB)
+    scenarios = [
+        ('without hw:maxphysaddr_*', []),
+        ('with too few bits', [('hw:maxphysaddr_mode', 'emulate'),
+                               ('hw:maxphysaddr_bits', str(bits - 2))]),
+        ('with the advised bits', [('hw:maxphysaddr_mode', 'emulate'),
+                                   ('hw:maxphysaddr_bits', str(bits))]),
+    ]
+    results = []
+    for title, specs in scenarios:
+        ns = argparse.Namespace(ram=DEMO_RAM_MB, vcpus=2, disk=0,
+                                flavor_name='large', property=specs,
+                                image_property=[])
+        result = check_request(ns)
+        results.append({'scenario': title, **result})
+        if not args.json:
+            print('=== %s ===' % title)
+            print_check(result)
+            print()
+    if args.json:
+        print(json.dumps(results, indent=2, sort_keys=True))
+    ok = results[-1]['request'] is not None and not results[1]['request']
+    return EXIT_OK if ok else EXIT_REJECTED
+
+
 def add_flavor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--ram', type=parse_ram, required=True,
                         help='flavor RAM: MiB, or with a unit (64G, 1.5T)')
@@ -229,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     advise_.add_argument('--ram', type=parse_ram, required=True)
     advise_.add_argument('--json', action='store_true')
     advise_.set_defaults(func=cmd_advise)
+
+    demo = sub.add_parser(
+        'demo', help='the main job: a 1.5 TiB flavor without and with '
+                     'hw:maxphysaddr_*')
+    demo.add_argument('--json', action='store_true')
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

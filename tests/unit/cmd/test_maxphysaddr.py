@@ -102,3 +102,14 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(1572864, cli.parse_ram('1536GiB'))
         self.assertEqual(2048, cli.parse_ram('2048'))
         self.assertEqual(2048, cli.parse_ram('2048M'))
+
+
+class DemoTest(unittest.TestCase):
+
+    def test_demo_shows_failure_then_success(self):
+        rc, out = run('demo', '--json')
+        self.assertEqual(cli.EXIT_OK, rc)
+        doc = json.loads(out)
+        self.assertIn('phys-bits too low', doc[0]['warnings'][0])
+        self.assertEqual('MaxPhysAddrBitsTooSmall', doc[1]['error']['type'])
+        self.assertEqual({'mode': 'emulate', 'bits': 42}, doc[2]['request'])

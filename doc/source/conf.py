@@ -1,0 +1,11 @@
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath('../ext'))
+sys.path.insert(0, os.path.abspath('../..'))
+
+project = 'nova-maxphysaddr'
+copyright = 'nova-maxphysaddr developers'
+extensions = ['extra_specs']
+exclude_patterns = []
+html_theme = 'alabaster'

@@ -1,0 +1,3 @@
+project = 'nova-maxphysaddr release notes'
+extensions = ['reno.sphinxext']
+html_theme = 'alabaster'
