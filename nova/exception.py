@@ -122,3 +122,17 @@ class InstanceBootFailed(NovaException):
     """libvirt or QEMU refused to define or start the guest."""
 
     msg_fmt = "Guest %(name)s failed to %(action)s: %(reason)s"
+
+
+# --- real QEMU: the embedded driver and guest introspection -------------------
+
+class EmbeddedQEMUUnavailable(NovaException):
+    """libvirt's in-process QEMU driver cannot run on this machine."""
+
+    msg_fmt = "Cannot use libvirt's embedded QEMU driver: %(reason)s"
+
+
+class GuestIntrospectionFailed(NovaException):
+    """QEMU could not be asked what it actually gave a running guest."""
+
+    msg_fmt = "Cannot read %(what)s of guest %(name)s: %(reason)s"

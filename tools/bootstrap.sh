@@ -34,6 +34,17 @@ if [ ${#missing[@]} -gt 0 ]; then
         --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# libvirt's QEMU driver (also embedded, qemu:///embed) looks up its
+# compiled-in QEMU user and group even when qemu.conf runs QEMU as root;
+# Debian creates them only in libvirt-daemon-system, which we do not install.
+# Only root can use that driver, so only root needs them.
+if [ "$(id -u)" = 0 ]; then
+    getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+    getent passwd libvirt-qemu >/dev/null ||
+        useradd --system --gid libvirt-qemu --no-create-home \
+            --home-dir /var/lib/libvirt --shell /usr/sbin/nologin libvirt-qemu
+fi
+
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     echo "bootstrap: creating .venv"
