@@ -176,7 +176,7 @@ class EmbeddedQEMU:
 
     @property
     def memory_backing_dir(self) -> str:
-        """Where QEMU puts file-backed guest RAM (``[libvirt]file_backed_memory``)."""
+        """Where QEMU puts file-backed guest RAM (sparse, one per guest)."""
         return os.path.join(self.root or '', MEMORY_BACKING_DIR)
 
     @property

@@ -53,8 +53,8 @@ def format_bytes(size: int) -> str:
     """A size the way operators read flavors: ``1.5 TiB``, ``36 GiB``."""
     for unit, scale in _UNITS:
         if size >= scale:
-            return '%s %s' % (('%.2f' % (size / scale)).rstrip('0').rstrip('.'),
-                              unit)
+            number = ('%.2f' % (size / scale)).rstrip('0').rstrip('.')
+            return '%s %s' % (number, unit)
     return '%d bytes' % size
 
 
@@ -231,7 +231,7 @@ class Guest:
                 for arg in self._find_qemu()[1].split(b'\0') if arg]
 
     def get_qemu_cpu_arg(self) -> str:
-        """The ``-cpu`` value libvirt gave QEMU, e.g. ``qemu64,phys-bits=42``."""
+        """The ``-cpu`` value libvirt gave QEMU: ``qemu64,phys-bits=42``."""
         args = self.get_qemu_cmdline()
         try:
             return args[args.index('-cpu') + 1]
