@@ -77,11 +77,14 @@ _event_loop_thread: threading.Thread | None = None
 _process_root: str | None = None
 
 
-def _find_executable(name: str) -> str | None:
-    # Debian puts QEMU in /usr/bin, but root's PATH under sudo or cron may
-    # lack it; look in the usual places too.
+def find_qemu_binary() -> str | None:
+    """The path of QEMU's x86_64 system emulator, or None when not installed.
+
+    Debian puts it in /usr/bin, but root's PATH under sudo or cron may lack
+    that; the usual places are searched too.
+    """
     path = os.environ.get('PATH', '') + ':/usr/local/bin:/usr/bin:/bin'
-    return shutil.which(name, path=path)
+    return shutil.which(QEMU_BINARY, path=path)
 
 
 def _qemu_driver_module() -> str | None:
@@ -102,7 +105,7 @@ def missing_prerequisites() -> list[str]:
     if os.geteuid() != 0:
         missing.append('not running as root (the embedded QEMU driver runs '
                        'QEMU as root here; use sudo)')
-    if _find_executable(QEMU_BINARY) is None:
+    if find_qemu_binary() is None:
         missing.append('%s not found (apt-get install qemu-system-x86)' %
                        QEMU_BINARY)
     if _qemu_driver_module() is None:

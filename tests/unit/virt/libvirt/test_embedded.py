@@ -62,8 +62,8 @@ class Machine(unittest.TestCase):
 
         for target, fake in (
                 ('os.geteuid', lambda: self.euid),
-                ('nova.virt.libvirt.embedded._find_executable',
-                 lambda name: self.qemu),
+                ('nova.virt.libvirt.embedded.find_qemu_binary',
+                 lambda: self.qemu),
                 ('nova.virt.libvirt.embedded._qemu_driver_module',
                  lambda: self.module),
                 ('pwd.getpwnam', getpwnam),
@@ -231,6 +231,17 @@ class SetupTest(Machine):
         with mock.patch('libvirt.open') as open_:
             self.assertEqual([], embedded.EmbeddedQEMU().destroy_domains())
         open_.assert_not_called()
+
+
+class FindQEMUTest(unittest.TestCase):
+
+    def test_found_outside_path(self):
+        with mock.patch.dict(os.environ, {'PATH': '/nonexistent'}), \
+                mock.patch('shutil.which', return_value='/usr/bin/q') as which:
+            self.assertEqual('/usr/bin/q', embedded.find_qemu_binary())
+        which.assert_called_once_with(
+            'qemu-system-x86_64',
+            path='/nonexistent:/usr/local/bin:/usr/bin:/bin')
 
 
 class EventLoopTest(unittest.TestCase):
