@@ -6,7 +6,9 @@ effective physical address width rather than our own intention:
 
 * :meth:`Guest.get_phys_bits` asks QEMU over QMP (``query-cpus-fast`` for
   the first vCPU's QOM path, then ``qom-get`` of its ``phys-bits``,
-  ``host-phys-bits`` and ``host-phys-bits-limit`` properties);
+  ``host-phys-bits`` and ``host-phys-bits-limit`` properties; other
+  properties, such as the ``vendor`` the sizing rule depends on, through
+  :meth:`Guest.get_cpu_property`);
 * :meth:`Guest.get_qemu_cpu_arg` reads the ``-cpu`` argument libvirt put on
   QEMU's command line (``/proc/<pid>/cmdline``);
 * :func:`find_phys_bits_too_low` recognises QEMU's refusal to start a guest
@@ -181,25 +183,29 @@ class Guest:
                              'QEMU answered %s' % reply.get('error', reply))
         return reply['return']
 
-    def get_phys_bits(self) -> QEMUPhysBits:
-        """Ask QEMU for the first vCPU's effective physical address width.
+    def get_xml_desc(self) -> str:
+        """libvirt's live domain XML (with what libvirt filled in)."""
+        return self._domain.XMLDesc(0)
 
-        Every vCPU of a guest shares one ``-cpu`` definition, so one is
-        enough.  Needs a running guest.
+    def get_cpu_property(self, name: str) -> Any:
+        """One QOM property of the guest's first vCPU (``vendor``, ...).
+
+        Every vCPU of a guest shares one ``-cpu`` definition, so the first
+        one speaks for all.  Needs a running guest.
         """
         cpus = self.qmp('query-cpus-fast')
         if not cpus or 'qom-path' not in cpus[0]:
             raise self._fail('the vCPU properties',
                              'QEMU listed no vCPU: %r' % (cpus,))
-        path = cpus[0]['qom-path']
+        return self.qmp('qom-get', path=cpus[0]['qom-path'], property=name)
 
-        def prop(name: str) -> Any:
-            return self.qmp('qom-get', path=path, property=name)
-
+    def get_phys_bits(self) -> QEMUPhysBits:
+        """Ask QEMU for the guest CPU's effective physical address width."""
         return QEMUPhysBits(
-            phys_bits=int(prop(PHYS_BITS_PROP)),
-            host_phys_bits=bool(prop(HOST_PHYS_BITS_PROP)),
-            host_phys_bits_limit=int(prop(HOST_PHYS_BITS_LIMIT_PROP)))
+            phys_bits=int(self.get_cpu_property(PHYS_BITS_PROP)),
+            host_phys_bits=bool(self.get_cpu_property(HOST_PHYS_BITS_PROP)),
+            host_phys_bits_limit=int(
+                self.get_cpu_property(HOST_PHYS_BITS_LIMIT_PROP)))
 
     def _find_qemu(self) -> tuple[int, bytes]:
         """Find the guest's QEMU process by the UUID on its command line.

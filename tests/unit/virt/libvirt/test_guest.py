@@ -85,6 +85,9 @@ class ParseCpuArgTest(unittest.TestCase):
 
 class FakeDomain:
 
+    def XMLDesc(self, flags):
+        return "<domain type='qemu'/>" if flags == 0 else None
+
     def name(self):
         return 'instance-1'
 
@@ -93,6 +96,13 @@ class FakeDomain:
 
     def isActive(self):
         return 1
+
+
+class XMLDescTest(unittest.TestCase):
+
+    def test_live_xml(self):
+        self.assertEqual("<domain type='qemu'/>",
+                         guest.Guest(FakeDomain()).get_xml_desc())
 
 
 class QMPTest(unittest.TestCase):
@@ -136,6 +146,14 @@ class QMPTest(unittest.TestCase):
             {'execute': 'qom-get', 'arguments': {
                 'path': '/machine/unattached/device[0]',
                 'property': 'phys-bits'}}, self.sent[1])
+
+    def test_any_cpu_property(self):
+        self.set_cpu(42, False, 0)
+        self.replies[('qom-get', 'vendor')] = {'return': 'AuthenticAMD'}
+        self.assertEqual('AuthenticAMD',
+                         self.guest.get_cpu_property('vendor'))
+        self.assertEqual(['query-cpus-fast', 'qom-get'],
+                         [request['execute'] for request in self.sent])
 
     def test_passthrough_with_limit(self):
         self.set_cpu(48, True, 46)
