@@ -1,0 +1,1 @@
+"""The scheduler's side of the feature: Placement query, hosts, filters."""

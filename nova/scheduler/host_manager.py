@@ -1,0 +1,213 @@
+"""What the scheduler knows about one compute node: ``HostState``.
+
+Filters run for every host on every boot, so everything they compare is
+derived here, once per update from the compute node record, not once per
+request: ``cpu_info`` arrives as the JSON string the compute node stores and
+is decoded here; the host's physical address width is read out of it and
+checked; ``supported_instances`` is indexed for O(1) matching.
+
+Nothing a compute node reports can make an update raise: undecodable or
+ill-shaped data is logged and treated as "no information", and the filters
+fail closed on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Mapping
+import itertools
+import json
+from typing import Any
+
+from oslo_log import log as logging
+
+from nova.objects import fields
+from nova import utils
+
+LOG = logging.getLogger(__name__)
+
+CPU_INFO_MAXPHYSADDR = 'maxphysaddr'
+CPU_INFO_BITS = 'bits'
+# A host's physical address width is at most the width of an address.
+MIN_HOST_PHYS_BITS = 1
+MAX_HOST_PHYS_BITS = 64
+
+# The attributes ``capabilities:<attribute>[:...]`` extra specs may name
+# (anything else is looked up in ``stats``, as Nova does).
+CAPABILITY_ATTRIBUTES = frozenset((
+    'host', 'nodename', 'hypervisor_type', 'hypervisor_version',
+    'hypervisor_hostname', 'cpu_info', 'supported_instances', 'vcpus_total',
+    'vcpus_used', 'total_usable_ram_mb', 'free_ram_mb',
+    'total_usable_disk_gb', 'free_disk_gb', 'stats',
+))
+
+# Every way a (arch, hv_type, vm_mode) triple can be asked for with some
+# parts left open (None): 2**3 masks.
+_MASKS = tuple(itertools.product((True, False), repeat=3))
+
+
+def _int_or_none(value: Any, minimum: int = 0) -> int | None:
+    try:
+        return utils.strict_int(value, minimum)
+    except ValueError:
+        return None
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+class HostState:
+    """Mutable state of one compute node, as the filters see it."""
+
+    def __init__(self, host: str, nodename: str) -> None:
+        self.host = host
+        self.nodename = nodename
+        self.hypervisor_type: str | None = None
+        self.hypervisor_hostname: str | None = None
+        self.vcpus_total = 0
+        self.vcpus_used = 0
+        self.total_usable_ram_mb = 0
+        self.free_ram_mb = 0
+        self.total_usable_disk_gb = 0
+        self.free_disk_gb = 0
+        self.stats: dict[str, Any] = {}
+        # Set through the properties below, which derive what filters use.
+        self.cpu_info = None
+        self.supported_instances = None
+        self.hypervisor_version = None
+
+    def __repr__(self) -> str:
+        return '(%s, %s)' % (self.host, self.nodename)
+
+    def update(self, compute: Mapping[str, Any]) -> None:
+        """Take in a compute node record (the driver's resource report).
+
+        ``compute`` is shaped like ``get_available_resource()``'s result;
+        ``cpu_info`` may be the stored JSON string or a dict.
+        """
+        self.hypervisor_type = compute.get('hypervisor_type')
+        self.hypervisor_hostname = compute.get('hypervisor_hostname')
+        self.hypervisor_version = compute.get('hypervisor_version')
+        self.cpu_info = compute.get('cpu_info')
+        self.supported_instances = compute.get('supported_instances')
+        self.vcpus_total = _int_or_none(compute.get('vcpus', 0)) or 0
+        self.vcpus_used = _int_or_none(compute.get('vcpus_used', 0)) or 0
+        self.total_usable_ram_mb = _int_or_none(
+            compute.get('memory_mb', 0)) or 0
+        self.free_ram_mb = self.total_usable_ram_mb - (
+            _int_or_none(compute.get('memory_mb_used', 0)) or 0)
+        self.total_usable_disk_gb = _int_or_none(
+            compute.get('local_gb', 0)) or 0
+        self.free_disk_gb = self.total_usable_disk_gb - (
+            _int_or_none(compute.get('local_gb_used', 0)) or 0)
+        stats = compute.get('stats')
+        self.stats = dict(stats) if isinstance(stats, Mapping) else {}
+
+    # --- cpu_info, and the physical address width in it -------------------
+
+    @property
+    def cpu_info(self) -> dict[str, Any]:
+        """The decoded ``cpu_info`` (``{}`` when the host gave none)."""
+        return self._cpu_info
+
+    @cpu_info.setter
+    def cpu_info(self, value: str | Mapping[str, Any] | None) -> None:
+        self._cpu_info, problem = self._decode_cpu_info(value)
+        if problem is None:
+            bits, problem = self._read_maxphysaddr_bits(self._cpu_info)
+        else:
+            bits = None
+            if value is not None:
+                LOG.warning('Host %s: %s; treating it as no CPU '
+                            'information.', self, problem)
+        self.maxphysaddr_bits: int | None = bits
+        # Why the width is unknown, for the filters' rejection reasons.
+        self.maxphysaddr_unknown_reason: str | None = problem
+
+    @staticmethod
+    def _decode_cpu_info(value: Any) -> tuple[dict[str, Any], str | None]:
+        if value is None:
+            return {}, 'cpu_info is not reported'
+        if isinstance(value, (str, bytes)):
+            try:
+                value = json.loads(value)
+            except (ValueError, RecursionError) as exc:
+                return {}, 'cpu_info is not valid JSON (%s)' % exc
+        if not isinstance(value, Mapping):
+            return {}, 'cpu_info is a %s, not a JSON object' % (
+                type(value).__name__)
+        return dict(value), None
+
+    @staticmethod
+    def _read_maxphysaddr_bits(cpu_info: dict[str, Any]
+                               ) -> tuple[int | None, str | None]:
+        maxphysaddr = cpu_info.get(CPU_INFO_MAXPHYSADDR)
+        if maxphysaddr is None:
+            return None, 'cpu_info has no %s' % CPU_INFO_MAXPHYSADDR
+        if not isinstance(maxphysaddr, Mapping):
+            return None, 'cpu_info %s is %r, not an object' % (
+                CPU_INFO_MAXPHYSADDR, maxphysaddr)
+        if maxphysaddr.get(CPU_INFO_BITS) is None:
+            return None, 'cpu_info %s has no %s' % (
+                CPU_INFO_MAXPHYSADDR, CPU_INFO_BITS)
+        raw = maxphysaddr[CPU_INFO_BITS]
+        try:
+            return utils.strict_int(raw, MIN_HOST_PHYS_BITS,
+                                    MAX_HOST_PHYS_BITS), None
+        except ValueError as exc:
+            return None, 'cpu_info %s %s is %r: %s' % (
+                CPU_INFO_MAXPHYSADDR, CPU_INFO_BITS, raw, exc)
+
+    # --- supported_instances ---------------------------------------------
+
+    @property
+    def supported_instances(self) -> list[tuple[str, str, str]]:
+        """``(arch, hv_type, vm_mode)`` triples, canonical spelling."""
+        return self._supported_instances
+
+    @supported_instances.setter
+    def supported_instances(self, value: Iterable[Any] | None) -> None:
+        if value is not None and not isinstance(value, (list, tuple)):
+            LOG.warning('Host %s: ignoring supported_instances %r; expected '
+                        'a list of [arch, hv_type, vm_mode].', self, value)
+            value = None
+        triples = []
+        for entry in value or ():
+            triple = self._canonical_instance(entry)
+            if triple is None:
+                LOG.warning('Host %s: ignoring supported instance %r; '
+                            'expected [arch, hv_type, vm_mode] strings.',
+                            self, entry)
+            else:
+                triples.append(triple)
+        self._supported_instances = triples
+        # Each triple with every combination of parts masked out, so a
+        # request for e.g. (arch, None, vm_mode) is one set lookup.
+        self.supported_instance_keys = frozenset(
+            tuple(part if keep else None for part, keep in zip(t, mask))
+            for t in triples for mask in _MASKS)
+
+    @staticmethod
+    def _canonical_instance(entry: Any) -> tuple[str, str, str] | None:
+        if (not isinstance(entry, (list, tuple)) or len(entry) != 3 or
+                not all(isinstance(part, str) for part in entry)):
+            return None
+        arch, hv_type, vm_mode = entry
+        return (fields.Architecture.canonicalize(arch), _lower(hv_type),
+                _lower(vm_mode))
+
+    # --- hypervisor_version ----------------------------------------------
+
+    @property
+    def hypervisor_version(self) -> int | None:
+        """libvirt's encoding: major * 1,000,000 + minor * 1,000 + micro."""
+        return self._hypervisor_version
+
+    @hypervisor_version.setter
+    def hypervisor_version(self, value: Any) -> None:
+        version = _int_or_none(value)
+        if version is None and value is not None:
+            LOG.warning('Host %s: ignoring hypervisor_version %r; expected '
+                        'a non-negative integer.', self, value)
+        self._hypervisor_version = version

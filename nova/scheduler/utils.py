@@ -1,0 +1,203 @@
+"""What a boot request asks of Placement: ``ResourceRequest``.
+
+The scheduler turns a ``RequestSpec`` into one ``GET /allocation_candidates``
+query.  The maxphysaddr feature adds a required trait to it, so that only
+compute nodes whose libvirt and QEMU can set the guest's physical address
+width (``COMPUTE_ADDRESS_SPACE_EMULATED`` / ``..._PASSTHROUGH``) are
+candidates at all; the filters then compare the width itself, which
+Placement cannot (it has no numeric traits).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import metadata
+from typing import Any
+from urllib import parse
+
+import os_resource_classes as orc
+import os_traits
+
+from nova.api.validation.extra_specs import traits as trait_specs
+from nova.api.validation.extra_specs import validators
+from nova import exception
+from nova.objects import fields
+from nova.virt import hardware
+
+# The Placement microversion the query below is written for.  Forbidden
+# traits (``!NAME`` in ``required``) need 1.22; 1.39 is the newest that
+# openstack-placement 16 serves, and the one Nova's scheduler sends.
+ALLOCATION_CANDIDATES_MICROVERSION = '1.39'
+# Nova's ``[scheduler]max_placement_results`` default.
+MAX_PLACEMENT_RESULTS = 1000
+
+TRAIT_SPEC_PREFIX = 'trait:'
+CUSTOM_TRAIT_PREFIX = 'CUSTOM_'
+# Placement knows the standard traits of its own os-traits and CUSTOM_*
+# ones; anything else makes it answer 400.  Refuse those here, naming the
+# extra spec, rather than send a query that can only fail.
+STANDARD_TRAITS = frozenset(os_traits.get_traits())
+OS_TRAITS_VERSION = metadata.version('os-traits')
+
+MAXPHYSADDR_MODE_TRAITS = {
+    fields.MaxPhysAddrMode.EMULATE: os_traits.COMPUTE_ADDRESS_SPACE_EMULATED,
+    fields.MaxPhysAddrMode.PASSTHROUGH:
+        os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH,
+}
+
+_REQUIRED, _FORBIDDEN = trait_specs.TRAIT_VALUES
+MiB_PER_GiB = 1024
+
+
+@dataclasses.dataclass
+class RequestGroup:
+    """Resources and traits that one resource provider must satisfy.
+
+    Placement numbers granular groups by a suffix; the flavor's own
+    resources and traits form the unsuffixed group (suffix ``''``).
+    """
+
+    suffix: str = ''
+    resources: dict[str, int] = dataclasses.field(default_factory=dict)
+    required_traits: set[str] = dataclasses.field(default_factory=set)
+    forbidden_traits: set[str] = dataclasses.field(default_factory=set)
+
+    def to_queryparams(self) -> list[tuple[str, str]]:
+        """This group's ``resources``/``required`` query parameters."""
+        params = []
+        if self.resources:
+            params.append(('resources' + self.suffix, ','.join(
+                '%s:%d' % item for item in sorted(self.resources.items()))))
+        traits = sorted(self.required_traits) + sorted(
+            '!' + name for name in self.forbidden_traits)
+        if traits:
+            params.append(('required' + self.suffix, ','.join(traits)))
+        return params
+
+
+class ResourceRequest:
+    """A boot request's resource and trait needs, grouped as Placement wants.
+
+    ``maxphysaddr`` keeps the resolved guest request (or None) so callers
+    can show why a trait is required without resolving a second time.
+    """
+
+    def __init__(self) -> None:
+        self._rg_by_suffix: dict[str, RequestGroup] = {'': RequestGroup()}
+        self.maxphysaddr: hardware.MaxPhysAddrRequest | None = None
+
+    @classmethod
+    def from_request_spec(cls, request_spec: Any) -> 'ResourceRequest':
+        """Build the request for a ``RequestSpec``.
+
+        :raises: ValidationError (a ``trait:`` extra spec), and everything
+            :func:`nova.virt.hardware.get_maxphysaddr_request` raises, so an
+            invalid combination never reaches Placement.
+        """
+        flavor = request_spec.flavor
+        req = cls()
+        group = req._rg_by_suffix['']
+        group.resources = _flavor_resources(flavor)
+        for key, value in (flavor.extra_specs or {}).items():
+            if key.startswith(TRAIT_SPEC_PREFIX):
+                name = _trait_from_spec(key, value)
+                if value == _REQUIRED:
+                    group.required_traits.add(name)
+                else:
+                    group.forbidden_traits.add(name)
+
+        req.maxphysaddr = hardware.get_maxphysaddr_request(
+            flavor, request_spec.image)
+        if req.maxphysaddr is not None:
+            trait = MAXPHYSADDR_MODE_TRAITS[req.maxphysaddr.mode]
+            if trait in group.forbidden_traits:
+                raise exception.InvalidMaxPhysAddrRequest(reason=(
+                    'the guest asks for %s, which needs a host with trait '
+                    '%s, but the flavor forbids it (%s%s=%s)' % (
+                        req.maxphysaddr, trait, TRAIT_SPEC_PREFIX, trait,
+                        _FORBIDDEN)))
+            group.required_traits.add(trait)
+        return req
+
+    def get_request_group(self, suffix: str = '') -> RequestGroup:
+        return self._rg_by_suffix[suffix]
+
+    @property
+    def request_groups(self) -> list[RequestGroup]:
+        return list(self._rg_by_suffix.values())
+
+    @property
+    def all_required_traits(self) -> set[str]:
+        return set().union(*(g.required_traits
+                             for g in self._rg_by_suffix.values()))
+
+    @property
+    def all_forbidden_traits(self) -> set[str]:
+        return set().union(*(g.forbidden_traits
+                             for g in self._rg_by_suffix.values()))
+
+    def merged_resources(self) -> dict[str, int]:
+        """Total amount of each resource class over every group."""
+        merged: dict[str, int] = {}
+        for group in self._rg_by_suffix.values():
+            for rc, amount in group.resources.items():
+                merged[rc] = merged.get(rc, 0) + amount
+        return merged
+
+    def to_querystring(self, limit: int | None = MAX_PLACEMENT_RESULTS
+                       ) -> str:
+        """The ``GET /allocation_candidates`` query string.
+
+        Send it with ``OpenStack-API-Version: placement``
+        :data:`ALLOCATION_CANDIDATES_MICROVERSION`.  ``:``, ``,`` and ``!``
+        stay unescaped (Placement reads both forms) so it can be shown to
+        operators as it is.
+        """
+        params = []
+        for suffix in sorted(self._rg_by_suffix):
+            params.extend(self._rg_by_suffix[suffix].to_queryparams())
+        if limit is not None:
+            params.append(('limit', str(limit)))
+        return parse.urlencode(params, safe=':,!')
+
+
+def _flavor_resources(flavor: Any) -> dict[str, int]:
+    """VCPU, MEMORY_MB and DISK_GB as Nova derives them from a flavor.
+
+    Swap is in MiB but counts against DISK_GB, rounded up.  Placement
+    refuses zero amounts, so zero resources are left out.
+    """
+    swap_gb = -(-flavor.swap // MiB_PER_GiB)
+    resources = {
+        orc.VCPU: flavor.vcpus,
+        orc.MEMORY_MB: flavor.memory_mb,
+        orc.DISK_GB: flavor.root_gb + flavor.ephemeral_gb + swap_gb,
+    }
+    return {rc: amount for rc, amount in resources.items() if amount}
+
+
+def _trait_from_spec(key: str, value: Any) -> str:
+    """The trait named by a ``trait:NAME`` extra spec, checked."""
+    # The API's own validator: a well-formed name, 'required' or
+    # 'forbidden'.  Its error names the pattern ('trait:{trait}'); name the
+    # key the operator actually set.
+    validator = validators.get_validator(key)
+    if validator is None:
+        raise exception.ValidationError(
+            key=key, value=value, reason='not a trait name; trait names '
+            'match %s' % trait_specs.TRAIT_NAME_PATTERN)
+    try:
+        validator.parse(value)
+    except exception.ValidationError as exc:
+        raise exception.ValidationError(key=key, value=value,
+                                        reason=exc.kwargs['reason'])
+    name = key[len(TRAIT_SPEC_PREFIX):]
+    custom = (name.startswith(CUSTOM_TRAIT_PREFIX) and
+              len(name) > len(CUSTOM_TRAIT_PREFIX))
+    if name not in STANDARD_TRAITS and not custom:
+        raise exception.ValidationError(
+            key=key, value=value,
+            reason='%s is neither a standard trait (os-traits %s) nor a '
+                   'custom one (%s*)' % (name, OS_TRAITS_VERSION,
+                                         CUSTOM_TRAIT_PREFIX))
+    return name
