@@ -136,3 +136,9 @@ class GuestIntrospectionFailed(NovaException):
     """QEMU could not be asked what it actually gave a running guest."""
 
     msg_fmt = "Cannot read %(what)s of guest %(name)s: %(reason)s"
+
+
+class InvalidLibvirtXML(NovaException):
+    """A libvirt XML document cannot be read, or a value cannot be written."""
+
+    msg_fmt = "Invalid libvirt XML for %(what)s: %(reason)s"
