@@ -142,3 +142,18 @@ class InvalidLibvirtXML(NovaException):
     """A libvirt XML document cannot be read, or a value cannot be written."""
 
     msg_fmt = "Invalid libvirt XML for %(what)s: %(reason)s"
+
+
+class HypervisorUnavailable(NovaException):
+    msg_fmt = "Cannot connect to the hypervisor at %(uri)s: %(reason)s"
+
+
+class InvalidConfiguration(NovaException):
+    """An option, or a combination of options, the service cannot run with."""
+
+    msg_fmt = "Invalid configuration [%(group)s]%(option)s=%(value)r: " \
+              "%(reason)s"
+
+
+class InstanceTerminationFailure(NovaException):
+    msg_fmt = "Guest %(name)s could not be destroyed: %(reason)s"

@@ -16,11 +16,13 @@ OBJECT_DATA = {
     'Flavor': '1.0-b8a6e839f642652bcb88a57d49968fe6',
     'ImageMeta': '1.0-49d8e5ff6b2ba1b1a69caccec24e841a',
     'ImageMetaProps': '1.1-e4b021f501bdb05a736e17a8a060f1a0',
+    'Instance': '1.0-55b88bd48245bf7a5dd82956093bb229',
     'RequestSpec': '1.0-6ebea91c1e151c941a6b6bddd3897697',
 }
 
 OBJECT_TREE = {
     'ImageMeta': {'ImageMetaProps': '1.1'},
+    'Instance': {'Flavor': '1.0'},
     'RequestSpec': {'Flavor': '1.0', 'ImageMeta': '1.0'},
 }
 

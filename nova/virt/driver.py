@@ -1,0 +1,58 @@
+"""The compute driver interface, and how driver capabilities become traits.
+
+A driver describes what its host can do in ``capabilities``; the compute
+service reports each mapped capability to Placement as a trait on the
+compute node, so the scheduler can require it (``ResourceRequest`` turns
+``hw:maxphysaddr_mode`` into ``COMPUTE_ADDRESS_SPACE_*``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import os_traits
+
+# Driver capability -> the trait that advertises it.  Names from os-traits,
+# never literals: Placement refuses traits it does not know.
+CAPABILITY_TRAITS_MAP = {
+    'supports_address_space_passthrough':
+        os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH,
+    'supports_address_space_emulated':
+        os_traits.COMPUTE_ADDRESS_SPACE_EMULATED,
+}
+
+
+class ComputeDriver:
+    """What the compute service needs from a hypervisor driver."""
+
+    # Every capability is False until a driver says otherwise.
+    capabilities: dict[str, bool] = {
+        name: False for name in CAPABILITY_TRAITS_MAP}
+
+    def capabilities_as_traits(self) -> dict[str, bool]:
+        """Each mapped trait -> whether this host has the capability.
+
+        False entries matter too: the compute service removes those traits
+        from the node, so a host that lost a capability stops attracting
+        instances that need it.
+        """
+        capabilities = self.capabilities
+        return {trait: bool(capabilities.get(name, False))
+                for name, trait in CAPABILITY_TRAITS_MAP.items()}
+
+    def init_host(self, host: str) -> None:
+        """Check the configuration and the hypervisor before serving."""
+        raise NotImplementedError()
+
+    def get_available_resource(self, nodename: str | None = None
+                               ) -> dict[str, Any]:
+        """The compute node record: resources, cpu_info, hypervisor."""
+        raise NotImplementedError()
+
+    def spawn(self, instance: Any, image_meta: Any, flavor: Any) -> None:
+        """Create and start the guest."""
+        raise NotImplementedError()
+
+    def destroy(self, instance: Any) -> None:
+        """Stop and remove the guest; nothing to do if it does not exist."""
+        raise NotImplementedError()

@@ -1,0 +1,592 @@
+"""LibvirtDriver: traits, cpu_info, guest XML, checks before libvirt."""
+
+import json
+from unittest import mock
+
+import os_traits
+from lxml import etree
+
+from nova import exception
+from nova import objects
+from nova.virt import hardware
+from nova.virt.libvirt import driver as libvirt_driver
+from nova.virt.libvirt import host
+from tests.unit.virt.libvirt import base
+from tests.unit.virt.libvirt import fakelibvirt
+from tests.unit.virt.libvirt import test_config
+
+objects.register_all()
+
+AMD_48 = 'host-capabilities-amd-x86_64-48bit-libvirt-9.0.xml'
+INTEL_39 = 'host-capabilities-intel-x86_64-39bit-libvirt-9.0.xml'
+INTEL_46 = 'host-capabilities-intel-x86_64-46bit-libvirt-9.0.xml'
+NO_ELEMENT = 'host-capabilities-intel-x86_64-no-maxphysaddr-libvirt-8.0.xml'
+AARCH64 = 'host-capabilities-aarch64-libvirt-9.0.xml'
+PASSTHROUGH_LIMIT = ('host-capabilities-x86_64-maxphysaddr-passthrough-'
+                     'limit.xml')
+JUNK_BITS = 'host-capabilities-x86_64-maxphysaddr-junk-bits.xml'
+NO_MODE = 'host-capabilities-x86_64-maxphysaddr-no-mode.xml'
+
+EMULATED = os_traits.COMPUTE_ADDRESS_SPACE_EMULATED
+PASSTHROUGH = os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH
+UUID = '2b1e6a3c-0f25-4bb0-9c8e-7d8e1f6a9e11'
+
+
+def flavor(memory_mb=2048, vcpus=2, **extra_specs):
+    return objects.Flavor(memory_mb=memory_mb, vcpus=vcpus, root_gb=0,
+                          extra_specs=extra_specs)
+
+
+def emulate(bits, memory_mb=2048):
+    return flavor(memory_mb, **{'hw:maxphysaddr_mode': 'emulate',
+                                'hw:maxphysaddr_bits': str(bits)})
+
+
+def passthrough():
+    return flavor(**{'hw:maxphysaddr_mode': 'passthrough'})
+
+
+def image(**props):
+    return objects.ImageMeta.from_dict({'properties': props})
+
+
+def instance(name='instance-00000001', uuid=UUID):
+    return objects.Instance(uuid=uuid, name=name)
+
+
+def maxphysaddr_of(xml):
+    """The guest's <cpu><maxphysaddr> attributes, or None."""
+    node = etree.fromstring(xml.encode()).find('cpu/maxphysaddr')
+    return None if node is None else dict(node.attrib)
+
+
+class DriverTestCase(base.LibvirtTestCase):
+
+    def driver(self, caps=AMD_48, libversion=9000000, hv_version=7002000,
+               hv_type='QEMU', **flags):
+        self.flags(**flags)
+        self.conn.capabilities = test_config.fixture(caps)
+        self.conn.libversion = libversion
+        self.conn.hv_version = hv_version
+        self.conn.hv_type = hv_type
+        return libvirt_driver.LibvirtDriver(host.Host())
+
+
+class CapabilitiesTest(DriverTestCase):
+
+    def test_traits(self):
+        host_passthrough = {'cpu_mode': 'host-passthrough'}
+        for kwargs, emulated, passthrough_ in (
+                # libvirt 9.0 / QEMU 7.2 on x86 hosts that report a width
+                ({}, True, True),
+                ({'caps': INTEL_39}, True, True),
+                ({'caps': INTEL_46, 'virt_type': 'qemu'}, True, True),
+                # the version floors: libvirt 8.7.0 and QEMU 2.7.0
+                ({'libversion': 8006000}, False, False),
+                ({'libversion': 8007000, **host_passthrough}, True, True),
+                ({'hv_version': 2006000}, False, False),
+                ({'hv_version': 2007000}, True, True),
+                # libvirt 8.7.x: passthrough only with a host-passthrough CPU
+                ({'libversion': 8007000}, True, False),
+                ({'libversion': 8999999, 'virt_type': 'qemu'}, True, False),
+                ({'libversion': 8007000, 'cpu_mode': 'maximum'}, True,
+                 False),
+                # not QEMU
+                ({'hv_type': 'LXC', 'virt_type': 'lxc'}, False, False),
+                ({'hv_type': 'TEST', 'hv_version': 2}, False, False),
+                # not x86 (upstream Nova reports both here)
+                ({'caps': AARCH64}, False, False),
+                # the host's width unknown: nothing to check emulate against
+                ({'caps': NO_ELEMENT}, False, True),
+                ({'caps': PASSTHROUGH_LIMIT}, False, True),
+                ({'caps': JUNK_BITS}, False, True),
+                ({'caps': NO_MODE}, True, True)):
+            with self.subTest(**kwargs):
+                drv = self.driver(**kwargs)
+                self.assertEqual({EMULATED: emulated,
+                                  PASSTHROUGH: passthrough_},
+                                 drv.capabilities_as_traits())
+                self.assertEqual(
+                    {'supports_address_space_emulated': emulated,
+                     'supports_address_space_passthrough': passthrough_},
+                    drv.capabilities)
+
+    def test_computed_once_until_init_host(self):
+        drv = self.driver(libversion=8006000)
+        self.assertEqual({EMULATED: False, PASSTHROUGH: False},
+                         drv.capabilities_as_traits())
+        self.conn.libversion = 9000000
+        self.assertEqual({EMULATED: False, PASSTHROUGH: False},
+                         drv.capabilities_as_traits())
+        drv.init_host('compute1')
+        self.assertEqual({EMULATED: True, PASSTHROUGH: True},
+                         drv.capabilities_as_traits())
+
+
+class ConfigurationTest(DriverTestCase):
+
+    def test_invalid_combinations(self):
+        for flags, message in (
+                ({'cpu_mode': 'custom'},
+                 "Invalid configuration [libvirt]cpu_mode='custom': needs a "
+                 "CPU model: set [libvirt]cpu_models"),
+                ({'cpu_mode': 'host-model', 'cpu_models': ['qemu64']},
+                 "Invalid configuration [libvirt]cpu_models=['qemu64']: only "
+                 "valid with cpu_mode=custom, and cpu_mode is host-model"),
+                ({'cpu_models': ['qemu64'], 'virt_type': 'qemu'},
+                 "Invalid configuration [libvirt]cpu_models=['qemu64']: only "
+                 "valid with cpu_mode=custom, and cpu_mode is None"),
+                ({'cpu_mode': 'host-passthrough', 'virt_type': 'qemu'},
+                 "Invalid configuration [libvirt]cpu_mode='host-passthrough'"
+                 ": QEMU cannot pass the host CPU through under emulation "
+                 "(virt_type=qemu); use custom, host-model, maximum or none"),
+                ({'cpu_mode': 'host-model', 'virt_type': 'lxc'},
+                 "Invalid configuration [libvirt]cpu_mode='host-model': CPU "
+                 "modes are only used with virt_type kvm or qemu, not lxc")):
+            with self.subTest(**flags):
+                drv = self.driver(**flags)
+                with self.assertRaises(exception.InvalidConfiguration) as ctx:
+                    drv.init_host('compute1')
+                self.assertEqual(message, str(ctx.exception))
+                with self.assertRaises(exception.InvalidConfiguration):
+                    drv._get_guest_config(instance(), None, flavor())
+
+    def test_lxc_reports_but_builds_no_guests(self):
+        drv = self.driver(virt_type='lxc', hv_type='LXC')
+        drv.init_host('compute1')
+        self.assertEqual({EMULATED: False, PASSTHROUGH: False},
+                         drv.capabilities_as_traits())
+        with self.assertRaises(exception.InvalidConfiguration) as ctx:
+            drv._get_guest_config(instance(), None, flavor())
+        self.assertEqual("Invalid configuration [libvirt]virt_type='lxc': "
+                         "this driver builds guests for kvm and qemu only",
+                         str(ctx.exception))
+
+
+class CPUInfoTest(DriverTestCase):
+
+    def test_maxphysaddr_from_each_host(self):
+        for caps, expected in (
+                (AMD_48, {'mode': 'emulate', 'bits': 48}),
+                (INTEL_39, {'mode': 'emulate', 'bits': 39}),
+                (INTEL_46, {'mode': 'emulate', 'bits': 46}),
+                (PASSTHROUGH_LIMIT, {'mode': 'passthrough', 'bits': None}),
+                (JUNK_BITS, {'mode': 'emulate', 'bits': None}),
+                (NO_MODE, {'mode': None, 'bits': 46})):
+            with self.subTest(caps=caps):
+                info = self.driver(caps=caps)._get_cpu_info()
+                self.assertEqual(expected, info['maxphysaddr'])
+
+    def test_no_element_no_key(self):
+        for caps in (NO_ELEMENT, AARCH64):
+            with self.subTest(caps=caps):
+                self.assertNotIn('maxphysaddr',
+                                 self.driver(caps=caps)._get_cpu_info())
+
+    def test_the_rest_of_cpu_info(self):
+        info = self.driver(caps=INTEL_46)._get_cpu_info()
+        self.assertEqual(
+            ('x86_64', 'Cascadelake-Server-noTSX', 'Intel',
+             {'sockets': 2, 'cores': 20, 'threads': 2}),
+            (info['arch'], info['model'], info['vendor'], info['topology']))
+        self.assertEqual(sorted(info['features']), info['features'])
+        self.assertEqual(42, len(info['features']))
+        self.assertIn('md-clear', info['features'])
+
+
+class AvailableResourceTest(DriverTestCase):
+
+    def test_compute_node_record(self):
+        self.conn.cpus = 8
+        self.conn.memory_mb = 24000
+        self.conn.hostname = 'compute7'
+        resources = self.driver(caps=INTEL_39).get_available_resource('n')
+        self.assertIsInstance(resources['cpu_info'], str)
+        cpu_info = json.loads(resources['cpu_info'])
+        self.assertEqual({'mode': 'emulate', 'bits': 39},
+                         cpu_info['maxphysaddr'])
+        del resources['cpu_info']
+        self.assertEqual({
+            'vcpus': 8,
+            'memory_mb': 24000,
+            'local_gb': 0,
+            'hypervisor_type': 'QEMU',
+            'hypervisor_version': 7002000,
+            'hypervisor_hostname': 'compute7',
+            'supported_instances': [['i686', 'qemu', 'hvm'],
+                                    ['i686', 'kvm', 'hvm'],
+                                    ['x86_64', 'qemu', 'hvm'],
+                                    ['x86_64', 'kvm', 'hvm']],
+        }, resources)
+
+    def test_file_backed_memory_is_the_memory(self):
+        self.conn.memory_mb = 24000
+        drv = self.driver(file_backed_memory=2 * 1024 * 1024)
+        self.assertEqual(2 * 1024 * 1024,
+                         drv.get_available_resource()['memory_mb'])
+
+    def test_unknown_guest_types_are_not_reported(self):
+        self.driver()
+        self.conn.capabilities = fakelibvirt.host_capabilities_xml(
+            guest_arches=('x86_64', 'mips64el'), domain_types=('qemu', 'hvf'))
+        drv = libvirt_driver.LibvirtDriver(host.Host())
+        self.assertEqual([['x86_64', 'qemu', 'hvm']],
+                         drv.get_available_resource()['supported_instances'])
+
+    def test_aarch64_host(self):
+        resources = self.driver(caps=AARCH64).get_available_resource()
+        self.assertNotIn('maxphysaddr', json.loads(resources['cpu_info']))
+        self.assertEqual([['aarch64', 'qemu', 'hvm'],
+                          ['aarch64', 'kvm', 'hvm']],
+                         resources['supported_instances'])
+
+
+class GuestConfigTest(DriverTestCase):
+
+    def guest_xml(self, flavor_=None, image_meta=None, **driver_kwargs):
+        drv = self.driver(**driver_kwargs)
+        config = drv._get_guest_config(instance(), image_meta,
+                                       flavor_ or flavor())
+        return etree.fromstring(config.to_xml().encode())
+
+    def test_domain(self):
+        root = self.guest_xml(flavor(memory_mb=4096, vcpus=3),
+                              virt_type='qemu')
+        self.assertEqual(
+            ('qemu', 'instance-00000001', UUID, '4194304', 'KiB', '3'),
+            (root.get('type'), root.findtext('name'), root.findtext('uuid'),
+             root.findtext('memory'), root.find('memory').get('unit'),
+             root.findtext('vcpu')))
+        self.assertEqual(({'arch': 'x86_64', 'machine': 'q35'}, 'hvm'),
+                         (dict(root.find('os/type').attrib),
+                          root.findtext('os/type')))
+        self.assertEqual([('serial', {'type': 'pty'}),
+                          ('memballoon', {'model': 'none'})],
+                         [(d.tag, dict(d.attrib))
+                          for d in root.find('devices')])
+        self.assertIsNone(root.find('memoryBacking'))
+
+    def test_no_request_no_element(self):
+        for image_meta in (None, image(), image(hw_architecture='x86_64')):
+            with self.subTest(image_meta=image_meta):
+                root = self.guest_xml(flavor(), image_meta)
+                self.assertIsNone(root.find('cpu/maxphysaddr'))
+
+    def test_emulate_from_flavor_or_image(self):
+        for flavor_, image_meta in (
+                (emulate(42), None),
+                (flavor(), image(hw_maxphysaddr_mode='emulate',
+                                 hw_maxphysaddr_bits=42)),
+                (flavor(**{'hw:maxphysaddr_mode': 'emulate'}),
+                 image(hw_maxphysaddr_bits=42)),
+                (emulate(42), image(hw_maxphysaddr_mode='emulate',
+                                    hw_maxphysaddr_bits=42))):
+            with self.subTest(flavor=flavor_.extra_specs, image=image_meta):
+                root = self.guest_xml(flavor_, image_meta)
+                self.assertEqual({'mode': 'emulate', 'bits': '42'},
+                                 dict(root.find('cpu/maxphysaddr').attrib))
+
+    def test_passthrough_has_no_bits(self):
+        for flavor_, image_meta in (
+                (passthrough(), None),
+                (flavor(), image(hw_maxphysaddr_mode='passthrough'))):
+            with self.subTest(image=image_meta):
+                root = self.guest_xml(flavor_, image_meta,
+                                      cpu_mode='host-passthrough')
+                self.assertEqual({'mode': 'host-passthrough'},
+                                 dict(root.find('cpu').attrib))
+                self.assertEqual({'mode': 'passthrough'},
+                                 dict(root.find('cpu/maxphysaddr').attrib))
+
+    def test_cpu_modes(self):
+        def cpu(root):
+            node = root.find('cpu')
+            if node is None:
+                return None
+            element = node.find('maxphysaddr')
+            return (dict(node.attrib), node.findtext('model'),
+                    None if element is None else dict(element.attrib))
+
+        emulate_42 = {'mode': 'emulate', 'bits': '42'}
+        for flags, flavor_, expected in (
+                ({}, flavor(), ({'mode': 'host-model'}, None, None)),
+                ({'virt_type': 'qemu'}, flavor(),
+                 ({'mode': 'custom', 'match': 'exact'}, 'qemu64', None)),
+                ({'virt_type': 'qemu'}, emulate(42),
+                 ({'mode': 'custom', 'match': 'exact'}, 'qemu64',
+                  emulate_42)),
+                ({'cpu_mode': 'custom', 'cpu_models': ['Skylake-Client',
+                                                       'qemu64']},
+                 emulate(42),
+                 ({'mode': 'custom', 'match': 'exact'}, 'Skylake-Client',
+                  emulate_42)),
+                ({'virt_type': 'qemu', 'cpu_mode': 'maximum'}, emulate(42),
+                 ({'mode': 'maximum'}, None, emulate_42)),
+                ({'cpu_mode': 'host-passthrough'}, flavor(),
+                 ({'mode': 'host-passthrough'}, None, None)),
+                # none: the hypervisor's default CPU; a <cpu> element only to
+                # carry <maxphysaddr>
+                ({'cpu_mode': 'none'}, flavor(), None),
+                ({'cpu_mode': 'none'}, emulate(42), ({}, None, emulate_42))):
+            with self.subTest(flags=flags, specs=flavor_.extra_specs):
+                self.assertEqual(expected, cpu(self.guest_xml(flavor_,
+                                                              **flags)))
+
+    def test_guest_arch_and_machine(self):
+        for props, arch, machine in (
+                ({}, 'x86_64', 'q35'),
+                ({'hw_architecture': 'i686'}, 'i686', 'q35'),
+                ({'hw_architecture': 'amd64'}, 'x86_64', 'q35'),
+                ({'hw_architecture': 'aarch64'}, 'aarch64', None)):
+            with self.subTest(props=props):
+                root = self.guest_xml(flavor(), image(**props))
+                self.assertEqual((arch, machine),
+                                 (root.find('os/type').get('arch'),
+                                  root.find('os/type').get('machine')))
+
+    def test_aarch64_host_guest(self):
+        root = self.guest_xml(flavor(), None, caps=AARCH64)
+        self.assertEqual({'arch': 'aarch64'},
+                         dict(root.find('os/type').attrib))
+
+    def test_file_backed_memory(self):
+        root = self.guest_xml(emulate(42, memory_mb=1536 * 1024),
+                              file_backed_memory=2 * 1024 * 1024)
+        self.assertEqual(
+            [('source', {'type': 'file'}), ('access', {'mode': 'shared'})],
+            [(n.tag, dict(n.attrib)) for n in root.find('memoryBacking')])
+        self.assertEqual(str(1536 * 1024 * 1024), root.findtext('memory'))
+
+    def test_the_resolver_decides(self):
+        # The driver never reads the keys itself: whatever the one resolver
+        # returns is what the guest gets.
+        request = hardware.MaxPhysAddrRequest('emulate', 44)
+        with mock.patch.object(hardware, 'get_maxphysaddr_request',
+                               return_value=request) as resolver:
+            root = self.guest_xml(flavor(), image())
+        self.assertEqual({'mode': 'emulate', 'bits': '44'},
+                         dict(root.find('cpu/maxphysaddr').attrib))
+        self.assertEqual(1, resolver.call_count)
+
+    def test_invalid_requests_raise_the_resolvers_errors(self):
+        for flavor_, image_meta, error, message in (
+                (flavor(**{'hw:maxphysaddr_mode': 'emulate'}), None,
+                 exception.InvalidMaxPhysAddrRequest,
+                 'hw:maxphysaddr_mode=emulate needs the width'),
+                (emulate(42), image(hw_maxphysaddr_bits=43),
+                 exception.FlavorImageConflict,
+                 'the flavor sets hw:maxphysaddr_bits=42 but the image '
+                 'sets hw_maxphysaddr_bits=43'),
+                (emulate(36, memory_mb=1536 * 1024), None,
+                 exception.MaxPhysAddrBitsTooSmall,
+                 'needs at least 42 physical address bits'),
+                (flavor(**{'hw:maxphysaddr_bits': 'abc'}), None,
+                 exception.ValidationError,
+                 "Invalid extra spec hw:maxphysaddr_bits='abc'")):
+            with self.subTest(error=error):
+                with self.assertRaises(error) as ctx:
+                    self.guest_xml(flavor_, image_meta)
+                self.assertIn(message, str(ctx.exception))
+
+
+class SpawnTest(DriverTestCase):
+
+    def spawn(self, flavor_, image_meta=None, inst=None, **driver_kwargs):
+        drv = self.driver(**driver_kwargs)
+        drv.spawn(inst or instance(), image_meta, flavor_)
+        return drv
+
+    def assertUnsupported(self, flavor_, reason, image_meta=None,
+                          request='mode=emulate, bits=42',
+                          libvirt_refuses=True, **driver_kwargs):
+        drv = self.driver(**driver_kwargs)
+        with self.assertRaises(exception.MaxPhysAddrUnsupported) as ctx:
+            drv.spawn(instance(), image_meta, flavor_)
+        self.assertTrue(ctx.exception.reschedulable)
+        self.assertEqual(
+            "Host compute1 cannot honour the guest's maxphysaddr request "
+            "(%s): %s" % (request, reason), str(ctx.exception))
+        self.assertEqual([], self.conn.defined)
+        if libvirt_refuses:
+            # ... and we said so before libvirt's QEMU driver would have.
+            xml = drv._get_guest_config(instance(), image_meta,
+                                        flavor_).to_xml()
+            with self.assertRaises(fakelibvirt.libvirtError) as ctx:
+                self.conn.defineXML(xml)
+            self.assertEqual(fakelibvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+                             ctx.exception.get_error_code())
+
+    def test_started(self):
+        self.spawn(emulate(42), virt_type='qemu')
+        domain = self.conn.lookupByUUIDString(UUID)
+        self.assertEqual((1, 1), (domain.isActive(), domain.isPersistent()))
+        self.assertEqual({'mode': 'emulate', 'bits': '42'},
+                         maxphysaddr_of(domain.XMLDesc()))
+
+    def test_started_at_the_hosts_width(self):
+        self.spawn(emulate(39), caps=INTEL_39)
+        self.assertEqual({'mode': 'emulate', 'bits': '39'},
+                         maxphysaddr_of(self.conn.defined[0]))
+
+    def test_started_without_a_request_anywhere(self):
+        # Hosts that cannot do maxphysaddr still run guests that do not ask.
+        for caps, libversion in ((AARCH64, 9000000), (NO_ELEMENT, 8000000)):
+            with self.subTest(caps=caps):
+                drv = self.spawn(flavor(), caps=caps, libversion=libversion)
+                self.assertIsNone(maxphysaddr_of(self.conn.defined[-1]))
+                self.assertEqual(1, self.conn.lookupByUUIDString(
+                    UUID).isActive())
+                drv.destroy(instance())
+
+    def test_passthrough(self):
+        for flags in ({'cpu_mode': 'host-passthrough'},
+                      {'virt_type': 'qemu'}):
+            with self.subTest(**flags):
+                drv = self.spawn(passthrough(), **flags)
+                self.assertEqual({'mode': 'passthrough'},
+                                 maxphysaddr_of(self.conn.defined[-1]))
+                drv.destroy(instance())
+
+    def test_passthrough_on_libvirt_8_7_needs_host_passthrough(self):
+        self.assertUnsupported(
+            passthrough(),
+            'libvirt 8.7.0 accepts mode=passthrough only with '
+            '[libvirt]cpu_mode=host-passthrough (it is host-model); libvirt '
+            '>= 9.0.0 accepts any CPU mode',
+            request='mode=passthrough', libversion=8007000)
+        self.spawn(passthrough(), libversion=8007000,
+                   cpu_mode='host-passthrough')
+        self.assertEqual({'mode': 'passthrough'},
+                         maxphysaddr_of(self.conn.defined[-1]))
+
+    def test_bits_above_the_hosts_width(self):
+        self.assertUnsupported(
+            emulate(42), "bits=42 is more than the host CPU's 39 physical "
+                         "address bits", caps=INTEL_39)
+
+    def test_hosts_width_unknown(self):
+        for caps in (NO_ELEMENT, JUNK_BITS, PASSTHROUGH_LIMIT):
+            with self.subTest(caps=caps):
+                self.assertUnsupported(
+                    emulate(42), "the host capabilities do not report the "
+                    "host's physical address width, so no width can be "
+                    "checked against it", caps=caps, libvirt_refuses=False)
+
+    def test_old_libvirt_or_qemu(self):
+        for kwargs, versions in (
+                ({'libversion': 8006000}, 'libvirt 8.6.0 with QEMU 7.2.0'),
+                ({'hv_version': 2006000}, 'libvirt 9.0.0 with QEMU 2.6.0')):
+            with self.subTest(**kwargs):
+                self.assertUnsupported(
+                    emulate(42), 'it needs libvirt >= 8.7.0 with QEMU >= '
+                    '2.7.0; this host has ' + versions,
+                    libvirt_refuses=False, **kwargs)
+
+    def test_non_x86_host(self):
+        self.assertUnsupported(
+            emulate(42), 'the physical address width can only be set on '
+            'x86, and this host is aarch64', caps=AARCH64)
+
+    def test_non_x86_guest(self):
+        self.assertUnsupported(
+            emulate(42), 'the physical address width can only be set for '
+            'x86 guests, and this guest is aarch64',
+            image_meta=image(hw_architecture='aarch64'))
+
+    def test_invalid_request_is_not_reschedulable(self):
+        drv = self.driver()
+        with self.assertRaises(exception.InvalidMaxPhysAddrRequest) as ctx:
+            drv.spawn(instance(), None, flavor(**{
+                'hw:maxphysaddr_mode': 'passthrough',
+                'hw:maxphysaddr_bits': '42'}))
+        self.assertFalse(ctx.exception.reschedulable)
+        self.assertEqual([], self.conn.defined)
+
+    def test_qemu_refuses_to_start(self):
+        self.conn.start_error = (
+            'internal error: qemu unexpectedly closed the monitor: '
+            'qemu-system-x86_64: Address space limit 0xffffffffff < '
+            '0x2877fffffff phys-bits too low (40)')
+        drv = self.driver(virt_type='qemu')
+        with self.assertRaises(exception.InstanceBootFailed) as ctx:
+            drv.spawn(instance(), None, flavor(memory_mb=1536 * 1024))
+        self.assertEqual(
+            'Guest instance-00000001 failed to start: internal error: qemu '
+            'unexpectedly closed the monitor: qemu-system-x86_64: Address '
+            'space limit 0xffffffffff < 0x2877fffffff phys-bits too low (40)',
+            str(ctx.exception))
+        self.assertFalse(ctx.exception.reschedulable)
+        # Nothing is left behind.
+        self.assertEqual([], self.conn.listAllDomains())
+
+    def test_start_and_cleanup_fail(self):
+        self.conn.start_error = 'QEMU died'
+        self.conn.undefine_error = 'disk full'
+        drv = self.driver()
+        with self.assertLogs(libvirt_driver.LOG.logger, 'WARNING') as logs:
+            with self.assertRaises(exception.InstanceBootFailed) as ctx:
+                drv.spawn(instance(), None, flavor())
+        self.assertEqual('Guest instance-00000001 failed to start: QEMU died',
+                         str(ctx.exception))
+        self.assertIn('Could not undefine guest instance-00000001 after it '
+                      'failed to start: disk full', logs.output[0])
+
+    def test_libvirt_refuses_to_define(self):
+        drv = self.driver()
+        self.conn.defineXML = mock.Mock(side_effect=fakelibvirt.libvirtError(
+            'XML error: bad'))
+        with self.assertRaises(exception.InstanceBootFailed) as ctx:
+            drv.spawn(instance(), None, flavor())
+        self.assertEqual('Guest instance-00000001 failed to define: XML '
+                         'error: bad', str(ctx.exception))
+
+    def test_existing_domain_is_left_alone(self):
+        drv = self.spawn(flavor())
+        before = self.conn.lookupByUUIDString(UUID).XMLDesc()
+        with self.assertRaises(exception.InstanceBootFailed) as ctx:
+            drv.spawn(instance(name='other'), None, emulate(42))
+        self.assertEqual('Guest other failed to define: libvirt already has '
+                         'a domain with UUID %s' % UUID, str(ctx.exception))
+        domain = self.conn.lookupByUUIDString(UUID)
+        self.assertEqual((1, before), (domain.isActive(), domain.XMLDesc()))
+
+    def test_lookup_errors_other_than_not_found_propagate(self):
+        drv = self.driver()
+        self.conn.lookupByUUIDString = mock.Mock(
+            side_effect=fakelibvirt.libvirtError(
+                'connection lost', fakelibvirt.VIR_ERR_INTERNAL_ERROR))
+        with self.assertRaises(fakelibvirt.libvirtError):
+            drv.spawn(instance(), None, flavor())
+
+
+class DestroyTest(DriverTestCase):
+
+    def test_running_guest(self):
+        drv = self.driver()
+        drv.spawn(instance(), None, flavor())
+        drv.destroy(instance())
+        self.assertEqual([], self.conn.listAllDomains())
+
+    def test_idempotent(self):
+        drv = self.driver()
+        drv.destroy(instance())
+        drv.spawn(instance(), None, flavor())
+        drv.destroy(instance())
+        drv.destroy(instance())
+        self.assertEqual([], self.conn.listAllDomains())
+
+    def test_stopped_guest(self):
+        drv = self.driver()
+        self.conn.defineXML(drv._get_guest_config(instance(), None,
+                                                  flavor()).to_xml())
+        drv.destroy(instance())
+        self.assertEqual([], self.conn.listAllDomains())
+
+    def test_failure(self):
+        drv = self.driver()
+        drv.spawn(instance(), None, flavor())
+        self.conn.undefine_error = 'permission denied'
+        with self.assertRaises(exception.InstanceTerminationFailure) as ctx:
+            drv.destroy(instance())
+        self.assertEqual('Guest instance-00000001 could not be destroyed: '
+                         'permission denied', str(ctx.exception))
