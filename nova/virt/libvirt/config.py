@@ -82,20 +82,23 @@ class _Kind:
         self._parse = parse
         self._fmt = fmt
 
-    def parse(self, text: str, where: str) -> Any:
+    # ``tag`` and ``path`` say where the value is, for messages only.
+
+    def parse(self, text: str, tag: str, path: str) -> Any:
         try:
             return self._parse(text)
         except ValueError as exc:
-            LOG.warning('Ignoring unusable value %s=%r in libvirt XML: %s',
-                        where, text, exc)
+            LOG.warning('Ignoring unusable value %s/%s=%r in libvirt XML: %s',
+                        tag, path, text, exc)
             return None
 
-    def format(self, value: Any, where: str) -> str:
+    def format(self, value: Any, tag: str, path: str) -> str:
         try:
             return self._fmt(value)
         except ValueError as exc:
             raise exception.InvalidLibvirtXML(
-                what=where, reason='cannot write %r: %s' % (value, exc))
+                what='%s/%s' % (tag, path),
+                reason='cannot write %r: %s' % (value, exc))
 
 
 def _format_str(value: Any) -> str:
@@ -180,12 +183,12 @@ class XMLProperty(_Field):
         text = node.get(self.attr) if self.attr else node.text
         if text is None:
             return None
-        return self.kind.parse(text, '%s/%s' % (root.tag, self.path))
+        return self.kind.parse(text, root.tag, self.path)
 
     def format(self, root: etree._Element, value: Any) -> None:
         if value is None:
             return
-        text = self.kind.format(value, '%s/%s' % (root.tag, self.path))
+        text = self.kind.format(value, root.tag, self.path)
         node = _find_or_make(root, self.steps)
         if self.attr:
             node.set(self.attr, text)
@@ -204,20 +207,19 @@ class XMLMemory(_Field):
         node = _find(root, self.steps)
         if node is None or node.text is None:
             return None
-        where = '%s/%s' % (root.tag, self.path)
         unit = node.get('unit', 'KiB')
         if unit not in _MEMORY_UNITS_KIB:
-            LOG.warning('Ignoring %s with unknown unit %r in libvirt XML',
-                        where, unit)
+            LOG.warning('Ignoring %s/%s with unknown unit %r in libvirt XML',
+                        root.tag, self.path, unit)
             return None
-        size = UINT.parse(node.text, where)
+        size = UINT.parse(node.text, root.tag, self.path)
         return None if size is None else size * _MEMORY_UNITS_KIB[unit]
 
     def format(self, root: etree._Element, value: Any) -> None:
         if value is None:
             return
         node = _find_or_make(root, self.steps)
-        node.text = UINT.format(value, '%s/%s' % (root.tag, self.path))
+        node.text = UINT.format(value, root.tag, self.path)
         node.set('unit', 'KiB')
 
 

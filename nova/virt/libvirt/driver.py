@@ -248,14 +248,14 @@ class LibvirtDriver(driver.ComputeDriver):
     def _get_guest_cpu_config(self, request: hardware.MaxPhysAddrRequest | None
                               ) -> vconfig.LibvirtConfigGuestCPU | None:
         mode, model = self._get_guest_cpu_mode()
+        if mode is None and request is None:
+            return None
         cpu = vconfig.LibvirtConfigGuestCPU(mode=mode, model=model)
         if model is not None:
             cpu.match = 'exact'
         if request is not None:
             cpu.maxphysaddr = vconfig.LibvirtConfigGuestCPUMaxPhysAddr(
                 mode=request.mode, bits=request.bits)
-        if cpu == vconfig.LibvirtConfigGuestCPU():
-            return None
         return cpu
 
     def _get_guest_config(self, instance: Any, image_meta: Any, flavor: Any
