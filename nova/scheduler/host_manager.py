@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Mapping
+import functools
 import itertools
 import json
 from typing import Any
@@ -41,6 +42,8 @@ CAPABILITY_ATTRIBUTES = frozenset((
     'total_usable_disk_gb', 'free_disk_gb', 'stats',
 ))
 
+# Distinct supported_instances lists whose lookup keys are kept.
+INSTANCE_KEYS_CACHE_SIZE = 256
 # Every way a (arch, hv_type, vm_mode) triple can be asked for with some
 # parts left open (None): 2**3 masks.
 _MASKS = tuple(itertools.product((True, False), repeat=3))
@@ -51,6 +54,19 @@ def _int_or_none(value: Any, minimum: int = 0) -> int | None:
         return utils.strict_int(value, minimum)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=INSTANCE_KEYS_CACHE_SIZE)
+def _instance_keys(triples: tuple[tuple[str, str, str], ...]
+                   ) -> frozenset[tuple[str | None, ...]]:
+    """Each triple with every combination of its parts masked out.
+
+    A request for e.g. (arch, None, vm_mode) is then one set lookup.
+    Cached: the hosts of a cloud report a handful of distinct lists.
+    """
+    return frozenset(
+        tuple(part if keep else None for part, keep in zip(triple, mask))
+        for triple in triples for mask in _MASKS)
 
 
 def _lower(value: Any) -> Any:
@@ -182,11 +198,7 @@ class HostState:
             else:
                 triples.append(triple)
         self._supported_instances = triples
-        # Each triple with every combination of parts masked out, so a
-        # request for e.g. (arch, None, vm_mode) is one set lookup.
-        self.supported_instance_keys = frozenset(
-            tuple(part if keep else None for part, keep in zip(t, mask))
-            for t in triples for mask in _MASKS)
+        self.supported_instance_keys = _instance_keys(tuple(triples))
 
     @staticmethod
     def _canonical_instance(entry: Any) -> tuple[str, str, str] | None:

@@ -1,22 +1,16 @@
 """ResourceRequest's query against a real Placement service, in-process.
 
-openstack-placement runs in this process on an in-memory sqlite database
-(its own ``PlacementFixture``; HTTP is intercepted by wsgi-intercept).  The
-compute nodes are resource providers with the inventories and traits the
-libvirt driver reports; the query is exactly
+The compute nodes are resource providers with inventories and the traits
+the libvirt driver reports (both modes, one, neither); the query is exactly
 ``ResourceRequest.to_querystring()``.  This proves the trait names exist in
 Placement's os-traits and that the query selects the right nodes.
 """
 
 import unittest
-import uuid
-
-import requests
-
-from placement.tests.functional.fixtures import placement as placement_fixture
 
 from nova.scheduler import utils
 
+from tests.functional import placement_client
 from tests.unit.scheduler import fakes
 
 EMULATED = 'COMPUTE_ADDRESS_SPACE_EMULATED'
@@ -27,14 +21,14 @@ INVENTORY = {'VCPU': 16, 'MEMORY_MB': 65536, 'DISK_GB': 500}
 NODES = {
     # libvirt >= 8.7, QEMU >= 2.7 on x86: both modes.
     'modern': ({EMULATED, PASSTHROUGH, 'HW_CPU_X86_AVX2'}, {}),
-    # Passthrough not reported (e.g. libvirt 8.7 without host-passthrough).
+    # Passthrough not reported (libvirt 8.7 without host-passthrough).
     'emulate-only': ({EMULATED, 'CUSTOM_SLOW'}, {}),
     'passthrough-only': ({PASSTHROUGH}, {}),
     # libvirt older than 8.7.0: neither.
     'old-libvirt': ({'HW_CPU_X86_AVX2'}, {}),
     # non-x86: neither.
     'aarch64': (set(), {}),
-    # Has the trait but not the memory.
+    # Has the traits but not the memory.
     'full': ({EMULATED, PASSTHROUGH}, {'MEMORY_MB': 1024}),
 }
 ALL_WITH_ROOM = {'modern', 'emulate-only', 'passthrough-only', 'old-libvirt',
@@ -45,63 +39,19 @@ class PlacementTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        fixture = placement_fixture.PlacementFixture()
-        fixture.setUp()
-        cls.addClassCleanup(fixture.cleanUp)
-        cls.session = requests.Session()
-        cls.session.headers.update({
-            'x-auth-token': 'admin',
-            'OpenStack-API-Version':
-                'placement %s' % utils.ALLOCATION_CANDIDATES_MICROVERSION,
-        })
-        cls.endpoint = fixture.endpoint
-        cls.uuids = {}
+        cls.placement = placement_client.PlacementClient()
+        cls.placement.start(cls.addClassCleanup)
         for name, (traits, overrides) in NODES.items():
-            cls.uuids[name] = cls._create_compute_node(
-                name, traits, dict(INVENTORY, **overrides))
-        cls.names = {rp: name for name, rp in cls.uuids.items()}
-
-    @classmethod
-    def _call(cls, method, path, body=None, expect=200):
-        resp = cls.session.request(method, cls.endpoint + path, json=body)
-        if resp.status_code != expect:
-            raise AssertionError('%s %s: %d %s' % (
-                method, path, resp.status_code, resp.text))
-        return resp.json() if resp.content else None
-
-    @classmethod
-    def _create_compute_node(cls, name, traits, inventory):
-        rp = str(uuid.uuid4())
-        cls._call('POST', '/resource_providers',
-                  {'name': name, 'uuid': rp})
-        generation = cls._call('PUT', '/resource_providers/%s/inventories'
-                               % rp, {
-                                   'resource_provider_generation': 0,
-                                   'inventories': {
-                                       rc: {'total': total}
-                                       for rc, total in inventory.items()}
-                               })['resource_provider_generation']
-        custom = [t for t in traits if t.startswith('CUSTOM_')]
-        for trait in custom:
-            cls._call('PUT', '/traits/%s' % trait, expect=201)
-        cls._call('PUT', '/resource_providers/%s/traits' % rp, {
-            'resource_provider_generation': generation,
-            'traits': sorted(traits)})
-        return rp
+            cls.placement.create_compute_node(
+                name, dict(INVENTORY, **overrides), traits)
 
     def candidates(self, spec):
-        query = utils.ResourceRequest.from_request_spec(spec).to_querystring()
-        body = self._call('GET', '/allocation_candidates?' + query)
-        from_requests = {
-            self.names[rp] for ar in body['allocation_requests']
-            for rp in ar['allocations']}
-        self.assertEqual(from_requests,
-                         {self.names[rp] for rp in body['provider_summaries']})
-        return from_requests
+        return self.placement.candidates(
+            utils.ResourceRequest.from_request_spec(spec).to_querystring())
 
     def test_placement_knows_the_trait_names(self):
-        body = self._call('GET', '/traits?name=in:%s,%s' % (EMULATED,
-                                                            PASSTHROUGH))
+        body = self.placement.call('GET', '/traits?name=in:%s,%s' % (
+            EMULATED, PASSTHROUGH))
         self.assertEqual([EMULATED, PASSTHROUGH], sorted(body['traits']))
 
     def test_no_maxphysaddr(self):
@@ -133,7 +83,7 @@ class PlacementTest(unittest.TestCase):
     def test_limit_is_understood(self):
         query = utils.ResourceRequest.from_request_spec(
             fakes.spec()).to_querystring(limit=2)
-        body = self._call('GET', '/allocation_candidates?' + query)
+        body = self.placement.call('GET', '/allocation_candidates?' + query)
         self.assertEqual(2, len(body['allocation_requests']))
 
     def test_a_misspelled_trait_is_refused(self):
@@ -141,7 +91,8 @@ class PlacementTest(unittest.TestCase):
         # above are not passing by accident.
         query = utils.ResourceRequest.from_request_spec(
             fakes.spec()).to_querystring(None)
-        body = self._call('GET', '/allocation_candidates?%s&required=%s' % (
-            query, 'COMPUTE_ADDRESS_SPACE_EMULATE'), expect=400)
+        body = self.placement.call(
+            'GET', '/allocation_candidates?%s&required=%s' % (
+                query, 'COMPUTE_ADDRESS_SPACE_EMULATE'), expect=400)
         self.assertIn('COMPUTE_ADDRESS_SPACE_EMULATE',
                       body['errors'][0]['detail'])

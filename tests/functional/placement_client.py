@@ -1,0 +1,72 @@
+"""A real Placement service in this process, and a small client for it.
+
+openstack-placement's own ``PlacementFixture`` runs the Placement WSGI app
+on an in-memory sqlite database; wsgi-intercept routes ``requests`` to it.
+"""
+
+import uuid
+
+import requests
+
+from placement.tests.functional.fixtures import placement as placement_fixture
+
+from nova.scheduler import utils
+
+
+class PlacementClient:
+    """Start with :meth:`start`; stop with the cleanup it registers."""
+
+    def start(self, add_cleanup):
+        fixture = placement_fixture.PlacementFixture()
+        fixture.setUp()
+        add_cleanup(fixture.cleanUp)
+        self.endpoint = fixture.endpoint
+        self.session = requests.Session()
+        self.session.headers.update({
+            'x-auth-token': 'admin',
+            'OpenStack-API-Version':
+                'placement %s' % utils.ALLOCATION_CANDIDATES_MICROVERSION,
+        })
+        # provider uuid -> name
+        self.names = {}
+
+    def call(self, method, path, body=None, expect=200):
+        resp = self.session.request(method, self.endpoint + path, json=body)
+        if resp.status_code != expect:
+            raise AssertionError('%s %s: %d %s' % (
+                method, path, resp.status_code, resp.text))
+        return resp.json() if resp.content else None
+
+    def create_compute_node(self, name, inventory, traits):
+        """A root provider with ``inventory`` {class: total} and traits."""
+        rp = str(uuid.uuid4())
+        self.call('POST', '/resource_providers', {'name': name, 'uuid': rp})
+        generation = self.call(
+            'PUT', '/resource_providers/%s/inventories' % rp, {
+                'resource_provider_generation': 0,
+                'inventories': {rc: {'total': total}
+                                for rc, total in inventory.items()},
+            })['resource_provider_generation']
+        for trait in traits:
+            if trait.startswith(utils.CUSTOM_TRAIT_PREFIX):
+                self.call('PUT', '/traits/%s' % trait, expect=201)
+        self.call('PUT', '/resource_providers/%s/traits' % rp, {
+            'resource_provider_generation': generation,
+            'traits': sorted(traits)})
+        self.names[rp] = name
+        return rp
+
+    def candidates(self, query):
+        """Names of the providers in ``GET /allocation_candidates?query``.
+
+        Raises if the allocation requests and the provider summaries do not
+        name the same providers (the answer would be ambiguous).
+        """
+        body = self.call('GET', '/allocation_candidates?' + query)
+        in_requests = {self.names[rp] for ar in body['allocation_requests']
+                       for rp in ar['allocations']}
+        in_summaries = {self.names[rp] for rp in body['provider_summaries']}
+        if in_requests != in_summaries:
+            raise AssertionError('allocation requests %s, summaries %s' % (
+                sorted(in_requests), sorted(in_summaries)))
+        return in_requests
