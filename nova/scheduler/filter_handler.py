@@ -74,7 +74,7 @@ def get_filtered_hosts(host_states: Iterable[host_manager.HostState],
         name = host_filter.name
         passed = []
         for host_state in hosts:
-            # run_check(), inlined: this loop is the scheduler's hot path.
+            # As BaseHostFilter.reject_reason(), inlined: the hot path.
             try:
                 reason = check(host_state)
             except Exception as exc:

@@ -56,16 +56,26 @@ def _int_or_none(value: Any, minimum: int = 0) -> int | None:
         return None
 
 
+def instance_key(arch: str | None, hv_type: str | None,
+                 vm_mode: str | None) -> str:
+    """The lookup key of a (possibly partial) supported instance.
+
+    A string, not a tuple: its hash is computed once, not per host.
+    """
+    return '%s|%s|%s' % (arch or '', hv_type or '', vm_mode or '')
+
+
 @functools.lru_cache(maxsize=INSTANCE_KEYS_CACHE_SIZE)
 def _instance_keys(triples: tuple[tuple[str, str, str], ...]
-                   ) -> frozenset[tuple[str | None, ...]]:
-    """Each triple with every combination of its parts masked out.
+                   ) -> frozenset[str]:
+    """Each triple's key with every combination of its parts left open.
 
     A request for e.g. (arch, None, vm_mode) is then one set lookup.
     Cached: the hosts of a cloud report a handful of distinct lists.
     """
     return frozenset(
-        tuple(part if keep else None for part, keep in zip(triple, mask))
+        instance_key(*(part if keep else None
+                       for part, keep in zip(triple, mask)))
         for triple in triples for mask in _MASKS)
 
 

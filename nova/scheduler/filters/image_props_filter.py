@@ -42,11 +42,12 @@ def _instance_type_check(props: Any) -> filters.HostCheck | None:
               props.get(VM_MODE_PROP))
     if wanted == (None, None, None):
         return None
+    key = host_manager.instance_key(*wanted)
     described = ', '.join('%s=%s' % (name, value) for name, value in zip(
         (ARCH_PROP, HV_TYPE_PROP, VM_MODE_PROP), wanted) if value)
 
     def check(host_state: host_manager.HostState) -> str | None:
-        if wanted in host_state.supported_instance_keys:
+        if key in host_state.supported_instance_keys:
             return None
         return 'host supports %s, not the image\'s %s' % (
             [list(t) for t in host_state.supported_instances] or 'nothing',

@@ -129,11 +129,12 @@ class SupportedInstancesTest(unittest.TestCase):
         self.assertEqual([('x86_64', 'qemu', 'hvm'), ('i686', 'kvm', 'hvm')],
                          state.supported_instances)
         keys = state.supported_instance_keys
-        self.assertIn(('x86_64', 'qemu', 'hvm'), keys)
-        self.assertIn(('x86_64', None, None), keys)
-        self.assertIn((None, 'kvm', 'hvm'), keys)
-        self.assertIn((None, None, None), keys)
-        self.assertNotIn(('x86_64', 'kvm', None), keys)
+        key = host_manager.instance_key
+        self.assertIn(key('x86_64', 'qemu', 'hvm'), keys)
+        self.assertIn(key('x86_64', None, None), keys)
+        self.assertIn(key(None, 'kvm', 'hvm'), keys)
+        self.assertIn(key(None, None, None), keys)
+        self.assertNotIn(key('x86_64', 'kvm', None), keys)
         # 8 masked forms of each triple; both share (None, None, 'hvm') and
         # (None, None, None).
         self.assertEqual(14, len(keys))
