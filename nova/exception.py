@@ -157,3 +157,10 @@ class InvalidConfiguration(NovaException):
 
 class InstanceTerminationFailure(NovaException):
     msg_fmt = "Guest %(name)s could not be destroyed: %(reason)s"
+
+
+# --- scheduler ---------------------------------------------------------------
+
+class SchedulerHostFilterNotFound(NovaException):
+    msg_fmt = ("Unknown scheduler host filter %(filter_name)r; known "
+               "filters: %(known)s")

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from oslo_log import log as logging
 
+from nova import exception
 from nova.scheduler import filters
 from nova.scheduler.filters import compute_capabilities_filter
 from nova.scheduler.filters import image_props_filter
@@ -42,13 +43,13 @@ def get_filters(names: Iterable[str] = DEFAULT_FILTERS
                 ) -> list[filters.BaseHostFilter]:
     """Instantiate filters by class name, in the order given.
 
-    :raises ValueError: for a name that is not a known filter.
+    :raises SchedulerHostFilterNotFound: for a name that is not a filter.
     """
     result = []
     for name in names:
         if name not in FILTER_CLASSES:
-            raise ValueError('unknown host filter %r; known filters: %s' % (
-                name, ', '.join(sorted(FILTER_CLASSES))))
+            raise exception.SchedulerHostFilterNotFound(
+                filter_name=name, known=', '.join(sorted(FILTER_CLASSES)))
         result.append(FILTER_CLASSES[name]())
     return result
 

@@ -3,6 +3,7 @@
 import unittest
 from unittest import mock
 
+from nova import exception
 from nova.scheduler import filter_handler
 from nova.scheduler.filters import compute_capabilities_filter as ccf
 from nova.scheduler.filters import image_props_filter as ipf
@@ -29,10 +30,10 @@ class GetFiltersTest(unittest.TestCase):
                 ['ImagePropertiesFilter'])])
 
     def test_unknown_name(self):
-        with self.assertRaises(ValueError) as ctx:
+        with self.assertRaises(exception.SchedulerHostFilterNotFound) as ctx:
             filter_handler.get_filters(['RamFilter'])
         self.assertEqual(
-            "unknown host filter 'RamFilter'; known filters: "
+            "Unknown scheduler host filter 'RamFilter'; known filters: "
             "ComputeCapabilitiesFilter, ImagePropertiesFilter",
             str(ctx.exception))
 
