@@ -24,10 +24,11 @@ from nova import exception
 from nova.objects import fields
 from nova.virt import hardware
 
-# The Placement microversion the query below is written for.  Forbidden
-# traits (``!NAME`` in ``required``) need 1.22; 1.39 is the newest that
-# openstack-placement 16 serves, and the one Nova's scheduler sends.
-ALLOCATION_CANDIDATES_MICROVERSION = '1.39'
+# The Placement microversion to send the query below with: the one Nova's
+# scheduler sends for GET /allocation_candidates.  The query itself needs
+# 1.22 (forbidden traits as ``!NAME`` in ``required``); openstack-placement
+# 16 serves up to 1.39.
+ALLOCATION_CANDIDATES_MICROVERSION = '1.36'
 # Nova's ``[scheduler]max_placement_results`` default.
 MAX_PLACEMENT_RESULTS = 1000
 

@@ -30,8 +30,12 @@ class PlacementClient:
         # provider uuid -> name
         self.names = {}
 
-    def call(self, method, path, body=None, expect=200):
-        resp = self.session.request(method, self.endpoint + path, json=body)
+    def call(self, method, path, body=None, expect=200, microversion=None):
+        headers = {}
+        if microversion is not None:
+            headers['OpenStack-API-Version'] = 'placement ' + microversion
+        resp = self.session.request(method, self.endpoint + path, json=body,
+                                    headers=headers)
         if resp.status_code != expect:
             raise AssertionError('%s %s: %d %s' % (
                 method, path, resp.status_code, resp.text))
@@ -56,13 +60,14 @@ class PlacementClient:
         self.names[rp] = name
         return rp
 
-    def candidates(self, query):
+    def candidates(self, query, microversion=None):
         """Names of the providers in ``GET /allocation_candidates?query``.
 
         Raises if the allocation requests and the provider summaries do not
         name the same providers (the answer would be ambiguous).
         """
-        body = self.call('GET', '/allocation_candidates?' + query)
+        body = self.call('GET', '/allocation_candidates?' + query,
+                         microversion=microversion)
         in_requests = {self.names[rp] for ar in body['allocation_requests']
                        for rp in ar['allocations']}
         in_summaries = {self.names[rp] for rp in body['provider_summaries']}

@@ -80,6 +80,20 @@ class PlacementTest(unittest.TestCase):
         self.assertEqual({'emulate-only'}, self.candidates(fakes.flavor_bits(
             42, **{'trait:COMPUTE_ADDRESS_SPACE_PASSTHROUGH': 'forbidden'})))
 
+    def test_microversions(self):
+        # The query needs 1.22 (forbidden traits); before it, Placement
+        # refuses '!NAME'.
+        query = utils.ResourceRequest.from_request_spec(fakes.flavor_bits(
+            42, **{'trait:CUSTOM_SLOW': 'forbidden'})).to_querystring()
+        self.assertEqual('1.36', utils.ALLOCATION_CANDIDATES_MICROVERSION)
+        for microversion in ('1.22', '1.36', '1.39'):
+            self.assertEqual({'modern'}, self.placement.candidates(
+                query, microversion))
+        body = self.placement.call(
+            'GET', '/allocation_candidates?' + query, expect=400,
+            microversion='1.21')
+        self.assertIn('!CUSTOM_SLOW', body['errors'][0]['detail'])
+
     def test_limit_is_understood(self):
         query = utils.ResourceRequest.from_request_spec(
             fakes.spec()).to_querystring(limit=2)
