@@ -79,10 +79,6 @@ def _instance_keys(triples: tuple[tuple[str, str, str], ...]
         for triple in triples for mask in _MASKS)
 
 
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
 class HostState:
     """Mutable state of one compute node, as the filters see it."""
 
@@ -216,8 +212,8 @@ class HostState:
                 not all(isinstance(part, str) for part in entry)):
             return None
         arch, hv_type, vm_mode = entry
-        return (fields.Architecture.canonicalize(arch), _lower(hv_type),
-                _lower(vm_mode))
+        return (fields.Architecture.canonicalize(arch), hv_type.lower(),
+                vm_mode.lower())
 
     # --- hypervisor_version ----------------------------------------------
 
