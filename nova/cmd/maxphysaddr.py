@@ -1,5 +1,10 @@
 """``nova-maxphysaddr``: the feature's path through Nova, one command at a time.
 
+``demo``   the main job: a 1.5 TiB flavor booted without and with
+           ``hw:maxphysaddr_*`` through API, scheduler and libvirt driver,
+           on libvirt's embedded QEMU driver (real QEMU, TCG) when it can.
+``boot``   one boot request through the same path.
+``host``   what a compute host reports: versions, width, traits and why.
 ``check``  validates a flavor (and image) as Nova's API would and prints the
            guest's resolved maxphysaddr request, or the exact error.
 ``advise`` prints the minimum ``hw:maxphysaddr_bits`` for a RAM size.
@@ -8,20 +13,38 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from nova.api.validation.extra_specs import validators
+from nova.cmd import boot_path
+from nova.cmd import simulated_hosts
+import nova.conf
 from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova.virt import hardware
+from nova.virt.libvirt import driver as libvirt_driver
+from nova.virt.libvirt import embedded
+from nova.virt.libvirt import host as libvirt_host
+
+CONF = nova.conf.CONF
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+
+# Without a daemon or QEMU, libvirt's built-in test driver: it defines and
+# "starts" guests without running them.
+TEST_DRIVER_URI = 'test:///default'
+LOCAL_HOST_NAME = 'this-host'
+# File-backed guest RAM lives in sparse files: set aside more than any
+# flavor the demo boots, so Placement's MEMORY_MB check passes.
+EMBEDDED_FILE_BACKED_MEMORY_MB = 16 * 1024 * 1024
 
 _SIZE_RE = re.compile(
     r'(?P<num>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>[MGT]?)(?:i?B)?\Z',
@@ -199,31 +222,182 @@ def cmd_advise(args: argparse.Namespace) -> int:
 DEMO_RAM_MB = 1536 * 1024
 
 
+@contextlib.contextmanager
+def compute_hosts(args: argparse.Namespace
+                  ) -> Iterator[tuple[list[boot_path.ComputeHost], str]]:
+    """The demo cloud: this machine's libvirt plus the simulated hosts.
+
+    Yields the hosts and a sentence saying what the real one is.
+    """
+    CONF.set_override('virt_type', args.virt_type, group='libvirt')
+    overridden = ['virt_type']
+    with contextlib.ExitStack() as stack:
+        if args.connect:
+            uri = args.connect
+            backend = 'libvirt at %s' % uri
+        else:
+            missing = embedded.missing_prerequisites()
+            if missing:
+                uri = TEST_DRIVER_URI
+                backend = ("libvirt's test driver (%s): defines guests but "
+                           "runs no QEMU, because the embedded QEMU driver "
+                           "is unavailable: %s" % (uri, '; '.join(missing)))
+            else:
+                emb = embedded.EmbeddedQEMU()
+                uri = emb.setup()
+                stack.callback(emb.cleanup)
+                backend = ("libvirt's embedded QEMU driver (%s): real QEMU "
+                           "under TCG, no daemon; guest RAM in sparse "
+                           "files" % uri)
+                CONF.set_override('file_backed_memory',
+                                  EMBEDDED_FILE_BACKED_MEMORY_MB,
+                                  group='libvirt')
+                overridden.append('file_backed_memory')
+        host = libvirt_host.Host(uri)
+        stack.callback(host.close)
+        hosts = [boot_path.ComputeHost(
+            LOCAL_HOST_NAME, host, libvirt_driver.LibvirtDriver(host), True,
+            'this machine: %s' % uri)]
+        if not args.no_simulated_hosts:
+            for desc in simulated_hosts.SIMULATED_HOSTS:
+                sim = simulated_hosts.SimulatedHost(desc)
+                hosts.append(boot_path.ComputeHost(
+                    desc.name, sim, libvirt_driver.LibvirtDriver(sim), False,
+                    desc.summary))
+        try:
+            yield hosts, backend
+        finally:
+            for name in overridden:
+                CONF.clear_override(name, group='libvirt')
+
+
+def print_report(report: boot_path.BootReport) -> None:
+    for number, step in enumerate(report.steps, 1):
+        print('[%d] %-12s %s  %s' % (number, step.name,
+                                     'OK  ' if step.ok else 'FAIL',
+                                     step.summary))
+        d = step.details
+        if d.get('error'):
+            print('      %s: %s' % (d['error']['type'], d['error']['message']))
+        if d.get('explanation'):
+            print('      Why: %s' % d['explanation'])
+        if 'maxphysaddr' in d:
+            print('      maxphysaddr request: %s' % (d['maxphysaddr'] or
+                                                      'none'))
+        if 'required_traits' in d:
+            print('      required traits: %s' % (
+                ', '.join(d['required_traits']) or 'none'))
+            print('      %s' % d['placement_query'])
+        for refused in d.get('refused', []):
+            print('      - %-12s %s' % (refused['host'], refused['reason']))
+        for rejected in d.get('rejected', []):
+            print('      - %-12s %s: %s' % (rejected['host'],
+                                            rejected['filter'],
+                                            rejected['reason']))
+        if d.get('passed'):
+            print('      passed: %s' % ', '.join(d['passed']))
+        if d.get('cpu_xml'):
+            print('      guest <cpu>: %s' % ' '.join(d['cpu_xml'].split()))
+        if d.get('qemu_cpu_arg'):
+            print('      QEMU -cpu %s' % d['qemu_cpu_arg'])
+        if d.get('qemu_phys_bits'):
+            print('      QEMU reports: %s' % d['qemu_phys_bits'])
+    print('RESULT: %s' % ('the guest booted' if report.booted
+                          else 'the guest did not boot'))
+
+
+def run_boot(args: argparse.Namespace, hosts: list[boot_path.ComputeHost],
+             specs: list[tuple[str, str]]) -> boot_path.BootReport:
+    flavor = objects.Flavor(name=args.flavor_name, memory_mb=args.ram,
+                            vcpus=args.vcpus, root_gb=args.disk,
+                            extra_specs=dict(specs))
+    return boot_path.boot(flavor, dict(args.image_property), hosts)
+
+
+def print_hosts(hosts: list[boot_path.ComputeHost], backend: str) -> None:
+    print('Compute hosts: %s' % backend)
+    for host in hosts:
+        print('  %-12s %s' % (host.name, host.summary))
+
+
+def cmd_boot(args: argparse.Namespace) -> int:
+    with compute_hosts(args) as (hosts, backend):
+        if not args.json:
+            print_hosts(hosts, backend)
+        report = run_boot(args, hosts, args.property)
+    if args.json:
+        print(json.dumps(dict(report.as_dict(), backend=backend), indent=2,
+                         sort_keys=True))
+    else:
+        print_report(report)
+    return EXIT_OK if report.booted else EXIT_REJECTED
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The README's main job: a 1.5 TiB flavor without and with the feature."""
-    bits = hardware.get_min_maxphysaddr_bits(DEMO_RAM_MB)
+    """The README's main job: a 1.5 TiB flavor without and with the feature.
+
+    Succeeds when the guest fails without ``hw:maxphysaddr_*`` and boots
+    with the advised bits.
+    """
+    bits = hardware.get_min_maxphysaddr_bits(args.ram)
     scenarios = [
         ('without hw:maxphysaddr_*', []),
-        ('with too few bits', [('hw:maxphysaddr_mode', 'emulate'),
-                               ('hw:maxphysaddr_bits', str(bits - 2))]),
-        ('with the advised bits', [('hw:maxphysaddr_mode', 'emulate'),
-                                   ('hw:maxphysaddr_bits', str(bits))]),
+        ('with hw:maxphysaddr_mode=emulate, hw:maxphysaddr_bits=%d '
+         '(nova-maxphysaddr advise)' % bits,
+         [('hw:maxphysaddr_mode', 'emulate'),
+          ('hw:maxphysaddr_bits', str(bits))]),
     ]
     results = []
-    for title, specs in scenarios:
-        ns = argparse.Namespace(ram=DEMO_RAM_MB, vcpus=2, disk=0,
-                                flavor_name='large', property=specs,
-                                image_property=[])
-        result = check_request(ns)
-        results.append({'scenario': title, **result})
+    with compute_hosts(args) as (hosts, backend):
         if not args.json:
-            print('=== %s ===' % title)
-            print_check(result)
-            print()
+            print_hosts(hosts, backend)
+        for title, specs in scenarios:
+            if not args.json:
+                print('\n=== Boot a %s flavor %s ===' % (format_mib(args.ram),
+                                                         title))
+            report = run_boot(args, hosts, specs)
+            if not args.json:
+                print_report(report)
+            results.append(dict(report.as_dict(), scenario=title))
+    as_expected = not results[0]['booted'] and results[1]['booted']
     if args.json:
-        print(json.dumps(results, indent=2, sort_keys=True))
-    ok = results[-1]['request'] is not None and not results[1]['request']
-    return EXIT_OK if ok else EXIT_REJECTED
+        print(json.dumps({'backend': backend, 'scenarios': results,
+                          'as_expected': as_expected}, indent=2,
+                         sort_keys=True))
+    else:
+        print('\n%s' % ('As expected: without the feature the guest cannot '
+                         'start; with it, it boots.' if as_expected else
+                         'NOT as expected: see the steps above.'))
+    return EXIT_OK if as_expected else EXIT_REJECTED
+
+
+def cmd_host(args: argparse.Namespace) -> int:
+    args.no_simulated_hosts = True
+    with compute_hosts(args) as (hosts, backend):
+        try:
+            info = boot_path.describe_host(hosts[0])
+        except exception.NovaException as exc:
+            print('Cannot read the host: %s' % exc, file=sys.stderr)
+            return EXIT_REJECTED
+    if args.json:
+        print(json.dumps(info, indent=2, sort_keys=True))
+        return EXIT_OK
+    print('Host %s (%s)' % (info['host'], info['uri']))
+    print('  libvirt %s, %s %s, arch %s' % (
+        libvirt_driver._version_str(info['libvirt_version']),
+        info['hypervisor_type'],
+        libvirt_driver._version_str(info['hypervisor_version']),
+        info['arch']))
+    width = info['maxphysaddr']
+    print('  host physical address bits: %s' % (
+        width.get('bits') if width else 'not reported'))
+    for mode, reason in sorted(info['unsupported_reasons'].items()):
+        trait = 'COMPUTE_ADDRESS_SPACE_%s' % (
+            'EMULATED' if mode == fields.MaxPhysAddrMode.EMULATE
+            else 'PASSTHROUGH')
+        print('  %-34s %s' % (trait, 'reported' if reason is None
+                              else 'not reported: %s' % reason))
+    return EXIT_OK
 
 
 def add_flavor_arguments(parser: argparse.ArgumentParser) -> None:
@@ -240,6 +414,21 @@ def add_flavor_arguments(parser: argparse.ArgumentParser) -> None:
                         help='image property, e.g. hw_maxphysaddr_mode=emulate')
     parser.add_argument('--json', action='store_true',
                         help='one JSON document instead of text')
+
+
+def add_cloud_arguments(parser: argparse.ArgumentParser,
+                        simulated: bool = True) -> None:
+    parser.add_argument(
+        '--connect', metavar='URI',
+        help='use this libvirt (e.g. qemu:///system) as the real compute '
+             'host instead of the embedded QEMU driver')
+    parser.add_argument(
+        '--virt-type', default='qemu', choices=['qemu', 'kvm'],
+        help='[libvirt]virt_type for the real host (default: qemu, TCG)')
+    if simulated:
+        parser.add_argument(
+            '--no-simulated-hosts', action='store_true',
+            help='schedule across the real host only')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,11 +449,27 @@ def build_parser() -> argparse.ArgumentParser:
     advise_.add_argument('--json', action='store_true')
     advise_.set_defaults(func=cmd_advise)
 
+    boot = sub.add_parser(
+        'boot', help='one boot request through API, scheduler and the '
+                     'libvirt driver')
+    add_flavor_arguments(boot)
+    add_cloud_arguments(boot)
+    boot.set_defaults(func=cmd_boot)
+
     demo = sub.add_parser(
-        'demo', help='the main job: a 1.5 TiB flavor without and with '
-                     'hw:maxphysaddr_*')
+        'demo', help='the main job: a 1.5 TiB flavor booted without and '
+                     'with hw:maxphysaddr_*')
+    demo.add_argument('--ram', type=parse_ram, default=DEMO_RAM_MB)
     demo.add_argument('--json', action='store_true')
-    demo.set_defaults(func=cmd_demo)
+    add_cloud_arguments(demo)
+    demo.set_defaults(func=cmd_demo, vcpus=1, disk=0, flavor_name='large',
+                      image_property=[])
+
+    host = sub.add_parser(
+        'host', help='what a compute host reports: versions, width, traits')
+    add_cloud_arguments(host, simulated=False)
+    host.add_argument('--json', action='store_true')
+    host.set_defaults(func=cmd_host)
     return parser
 
 

@@ -27,6 +27,7 @@ from nova.objects import fields
 from nova.virt import driver
 from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
+from nova.virt.libvirt import guest as libvirt_guest
 from nova.virt.libvirt import host as libvirt_host
 
 LOG = logging.getLogger(__name__)
@@ -159,6 +160,14 @@ class LibvirtDriver(driver.ComputeDriver):
                         _version_str(
                             MIN_LIBVIRT_MAXPHYSADDR_PASSTHROUGH_ANY_CPU)))
         return None
+
+    def get_maxphysaddr_support(self) -> dict[str, str | None]:
+        """For each mode: why this host cannot honour it, or None if it can.
+
+        What operators see (``nova-maxphysaddr host``) behind the traits.
+        """
+        return {mode: self._maxphysaddr_unsupported_reason(mode)
+                for mode in fields.MaxPhysAddrMode.ALL}
 
     @property
     def capabilities(self) -> dict[str, bool]:  # type: ignore[override]
@@ -337,6 +346,11 @@ class LibvirtDriver(driver.ComputeDriver):
             if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return None
             raise
+
+    def get_guest(self, instance: Any) -> libvirt_guest.Guest | None:
+        """The instance's running or defined guest, or None."""
+        domain = self._lookup(instance)
+        return libvirt_guest.Guest(domain) if domain is not None else None
 
     def spawn(self, instance: Any, image_meta: Any, flavor: Any) -> None:
         """Build, check, define and start the guest.

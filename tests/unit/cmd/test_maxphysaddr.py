@@ -104,12 +104,105 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(2048, cli.parse_ram('2048M'))
 
 
-class DemoTest(unittest.TestCase):
+TEST_URI = 'test:///default'
 
-    def test_demo_shows_failure_then_success(self):
-        rc, out = run('demo', '--json')
-        self.assertEqual(cli.EXIT_OK, rc)
+
+class BootTest(unittest.TestCase):
+    """The boot path on libvirt's test driver plus the simulated hosts.
+
+    The test driver reports no QEMU, so it never gets the address-space
+    traits: what these tests can boot is a guest without the feature.  The
+    real-QEMU path is in tests/e2e/test_main_job.py.
+    """
+
+    def boot(self, *argv):
+        rc, out = run('boot', '--connect', TEST_URI, '--json', *argv)
         doc = json.loads(out)
-        self.assertIn('phys-bits too low', doc[0]['warnings'][0])
-        self.assertEqual('MaxPhysAddrBitsTooSmall', doc[1]['error']['type'])
-        self.assertEqual({'mode': 'emulate', 'bits': 42}, doc[2]['request'])
+        self.assertEqual(rc == cli.EXIT_OK, doc['booted'])
+        return rc, {step['name']: step for step in doc['steps']}
+
+    def test_guest_without_the_feature_boots_on_the_test_driver(self):
+        rc, steps = self.boot('--ram', '2G')
+        self.assertEqual(cli.EXIT_OK, rc)
+        self.assertEqual([], steps['request_spec']['details'][
+            'required_traits'])
+        self.assertIn('qemu64', steps['spawn']['details']['cpu_xml'])
+        self.assertNotIn('maxphysaddr', steps['spawn']['details']['cpu_xml'])
+
+    def test_emulate_request_is_placed_and_filtered_on_what_hosts_report(
+            self):
+        rc, steps = self.boot('--ram', '1536G',
+                              '--property', 'hw:maxphysaddr_mode=emulate',
+                              '--property', 'hw:maxphysaddr_bits=42')
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertEqual(['COMPUTE_ADDRESS_SPACE_EMULATED'],
+                         steps['request_spec']['details']['required_traits'])
+        self.assertIn('required=COMPUTE_ADDRESS_SPACE_EMULATED',
+                      steps['request_spec']['details']['placement_query'])
+        refused = {r['host'] for r in steps['placement']['details'][
+            'refused']}
+        # Neither the test driver (no QEMU), aarch64 nor libvirt 8.0 has
+        # the trait.
+        self.assertEqual({'this-host', 'arm-altra', 'old-libvirt'}, refused)
+        rejected = steps['filters']['details']['rejected']
+        self.assertEqual([('intel-39', 'ComputeCapabilitiesFilter')],
+                         [(r['host'], r['filter']) for r in rejected])
+        self.assertIn('39 physical address bits', rejected[0]['reason'])
+        self.assertEqual(['intel-46', 'amd-48', 'amd-52'],
+                         steps['filters']['details']['passed'])
+        self.assertFalse(steps['choose']['ok'])
+        self.assertNotIn('spawn', steps)
+
+    def test_image_bits_are_filtered_too(self):
+        # Both filters check the resolved request whichever side set the
+        # bits; the first in the list reports the rejection.
+        rc, steps = self.boot('--ram', '8G',
+                              '--image-property', 'hw_maxphysaddr_mode=emulate',
+                              '--image-property', 'hw_maxphysaddr_bits=47')
+        rejected = {r['host']: r['reason'] for r in
+                    steps['filters']['details']['rejected']}
+        self.assertEqual({'intel-39', 'intel-46'}, set(rejected))
+        self.assertIn('needs at least 47 bits', rejected['intel-46'])
+
+    def test_invalid_request_stops_at_the_api(self):
+        rc, steps = self.boot('--ram', '1536G',
+                              '--property', 'hw:maxphysaddr_mode=emulate',
+                              '--property', 'hw:maxphysaddr_bits=40')
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertEqual(['api'], list(steps))
+        self.assertEqual('MaxPhysAddrBitsTooSmall',
+                         steps['api']['details']['error']['type'])
+
+    def test_text_report(self):
+        rc, out = run('boot', '--connect', TEST_URI, '--ram', '2G',
+                      '--property', 'hw:maxphysaddr_mode=passthrough')
+        self.assertIn('required traits: COMPUTE_ADDRESS_SPACE_PASSTHROUGH',
+                      out)
+        self.assertIn('- arm-altra    lacks required trait(s) '
+                      'COMPUTE_ADDRESS_SPACE_PASSTHROUGH', out)
+        self.assertIn('RESULT: the guest did not boot', out)
+
+
+class HostTest(unittest.TestCase):
+
+    def test_test_driver_reports_no_traits_and_says_why(self):
+        rc, out = run('host', '--connect', TEST_URI, '--json')
+        doc = json.loads(out)
+        self.assertEqual({'COMPUTE_ADDRESS_SPACE_EMULATED': False,
+                          'COMPUTE_ADDRESS_SPACE_PASSTHROUGH': False},
+                         doc['traits'])
+        self.assertIsNone(doc['maxphysaddr'])
+        self.assertIn('QEMU >= 2.7.0', doc['unsupported_reasons']['emulate'])
+
+    def test_text(self):
+        rc, out = run('host', '--connect', TEST_URI)
+        self.assertEqual(cli.EXIT_OK, rc)
+        self.assertIn('host physical address bits: not reported', out)
+        self.assertIn('COMPUTE_ADDRESS_SPACE_EMULATED     not reported: it '
+                      'needs libvirt >= 8.7.0 with QEMU >= 2.7.0', out)
+
+    def test_unreachable_libvirt(self):
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            rc, out = run('host', '--connect', 'test:///nonexistent.xml')
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertIn('Cannot read the host', err.getvalue())
