@@ -8,6 +8,7 @@ compute node, so the scheduler can require it (``ResourceRequest`` turns
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import os_traits
@@ -55,4 +56,19 @@ class ComputeDriver:
 
     def destroy(self, instance: Any) -> None:
         """Stop and remove the guest; nothing to do if it does not exist."""
+        raise NotImplementedError()
+
+    def check_can_migrate_destination(self, instance: Any, image_meta: Any,
+                                      flavor: Any = None) -> Any:
+        """On the destination of a cold migration or resize (``flavor`` is
+        the new one): raise ``MigrationPreCheckError`` if this host cannot
+        run the guest."""
+        raise NotImplementedError()
+
+    def check_can_live_migrate_destination(
+            self, instance: Any, image_meta: Any,
+            src_compute_info: Mapping[str, Any]) -> Any:
+        """On the destination of a live migration: raise
+        ``MigrationPreCheckError`` if the running guest cannot move here
+        unchanged."""
         raise NotImplementedError()

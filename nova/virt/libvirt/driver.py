@@ -9,11 +9,14 @@ For the maxphysaddr feature this driver:
 * writes ``<maxphysaddr>`` into the guest ``<cpu>`` from the one resolver in
   :mod:`nova.virt.hardware`;
 * re-checks, before libvirt sees the guest, what the scheduler assumed, and
-  refuses with a reschedulable error instead of a libvirt or QEMU failure.
+  refuses with a reschedulable error instead of a libvirt or QEMU failure;
+* on the destination of a move, refuses a guest whose width this host cannot
+  honour or, for a live passthrough guest, would change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import libvirt
@@ -24,6 +27,7 @@ from oslo_utils import versionutils
 import nova.conf
 from nova import exception
 from nova.objects import fields
+from nova.scheduler import host_manager
 from nova.virt import driver
 from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
@@ -303,6 +307,27 @@ class LibvirtDriver(driver.ComputeDriver):
                 access_mode=FILE_BACKED_ACCESS)
         return guest
 
+    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest,
+                             guest_arch: str) -> str | None:
+        """Why this host cannot give a ``guest_arch`` guest ``request``, or
+        None when it can.
+
+        The one host-side rule for every way a guest arrives here: spawn,
+        live migration, cold migration and resize.
+        """
+        reason = self._maxphysaddr_unsupported_reason(request.mode)
+        if reason is not None:
+            return reason
+        if guest_arch not in fields.X86_ARCHES:
+            return ('the physical address width can only be set for x86 '
+                    'guests, and this guest is %s' % guest_arch)
+        if request.is_emulate:
+            host_bits = self._host.get_capabilities().host.cpu.maxphysaddr.bits
+            if request.bits > host_bits:
+                return ('bits=%d is more than the host CPU\'s %d physical '
+                        'address bits' % (request.bits, host_bits))
+        return None
+
     def _check_guest_config(self, guest: vconfig.LibvirtConfigGuest) -> None:
         """Refuse a ``<maxphysaddr>`` this host cannot honour, before libvirt
         or QEMU would, so the compute manager can try another host.
@@ -316,24 +341,108 @@ class LibvirtDriver(driver.ComputeDriver):
             return
         wanted = guest.cpu.maxphysaddr
         request = hardware.MaxPhysAddrRequest(wanted.mode, wanted.bits)
-
-        def refuse(reason: str) -> exception.MaxPhysAddrUnsupported:
-            return exception.MaxPhysAddrUnsupported(
+        reason = self._maxphysaddr_refusal(request, guest.os_arch)
+        if reason is not None:
+            raise exception.MaxPhysAddrUnsupported(
                 host=self._host.get_hostname(), request=str(request),
                 reason=reason)
 
-        reason = self._maxphysaddr_unsupported_reason(request.mode)
+    # --- moves: live migration, cold migration and resize -------------------
+
+    def _refuse_move(self, request: hardware.MaxPhysAddrRequest,
+                     reason: str) -> exception.MaxPhysAddrMigrationError:
+        return exception.MaxPhysAddrMigrationError(
+            host=self._host.get_hostname(), request=str(request),
+            reason=reason)
+
+    def _passthrough_width_change(self, src_compute_info: Mapping[str, Any]
+                                  ) -> str | None:
+        """Why a running passthrough guest would see another width here, or
+        None when this host's width is the source's.
+
+        The source's record is read with the scheduler's own reader, so a
+        width the scheduler would call unknown is unknown here too; unknown
+        on either side refuses (the guest's width could change).
+        """
+        name = str(src_compute_info.get('hypervisor_hostname') or 'source')
+        source = host_manager.HostState(name, name)
+        source.update(src_compute_info)
+        dest_bits = self._host.get_capabilities().host.cpu.maxphysaddr.bits
+        if source.maxphysaddr_bits is None:
+            return ('cannot be kept: the source host\'s physical address '
+                    'width is unknown (%s), and a passthrough guest must '
+                    'keep the width it sees' %
+                    source.maxphysaddr_unknown_reason)
+        if dest_bits is None:
+            return ('cannot be kept: this host does not report its physical '
+                    'address width, and a passthrough guest must keep the '
+                    '%d bits it sees on the source' % source.maxphysaddr_bits)
+        if dest_bits != source.maxphysaddr_bits:
+            return ('would change the %d physical address bits the running '
+                    'guest sees on the source to %d: a passthrough guest '
+                    'sees the host CPU\'s width, which must not change under '
+                    'it' % (source.maxphysaddr_bits, dest_bits))
+        return None
+
+    def check_can_migrate_destination(
+            self, instance: Any, image_meta: Any, flavor: Any = None
+            ) -> hardware.MaxPhysAddrRequest | None:
+        """On the destination, before the source powers the guest off:
+        refuse a cold migration or resize this host cannot honour.
+
+        The guest restarts here with ``flavor`` (the new one for a resize,
+        the instance's own for a cold migration), resolved with the image
+        exactly as at boot and checked exactly as spawn will check it.  A
+        restarted guest may see another width than before, so unlike a live
+        migration a passthrough guest may move between widths.  Nova's
+        conductor tries another destination on a ``MigrationPreCheckError``.
+
+        :returns: the guest's request with ``flavor``, or None when it has
+            none (any host will do)
+        :raises MaxPhysAddrMigrationError: this host cannot honour it
+        :raises: what :func:`nova.virt.hardware.get_maxphysaddr_request`
+            raises (an invalid new flavor/image combination)
+        """
+        flavor = flavor if flavor is not None else instance.flavor
+        request = hardware.get_maxphysaddr_request(flavor, image_meta)
+        if request is None:
+            return None
+        reason = self._maxphysaddr_refusal(request,
+                                           self._get_guest_arch(image_meta))
         if reason is not None:
-            raise refuse(reason)
-        if guest.os_arch not in fields.X86_ARCHES:
-            raise refuse('the physical address width can only be set for '
-                         'x86 guests, and this guest is %s' % guest.os_arch)
-        if request.is_emulate:
-            host_bits = self._host.get_capabilities().host.cpu.maxphysaddr.bits
-            if request.bits > host_bits:
-                raise refuse('bits=%d is more than the host CPU\'s %d '
-                             'physical address bits' % (
-                                 request.bits, host_bits))
+            raise self._refuse_move(request,
+                                    'cannot be honoured here: ' + reason)
+        return request
+
+    def check_can_live_migrate_destination(
+            self, instance: Any, image_meta: Any,
+            src_compute_info: Mapping[str, Any]
+            ) -> hardware.MaxPhysAddrRequest | None:
+        """On the destination: refuse a live migration that would change
+        the physical address width a running guest sees.
+
+        The guest keeps its domain XML and its flavor, so everything a cold
+        migration checks applies; in addition a ``passthrough`` guest, which
+        sees the host CPU's own width, needs this host's width to be the
+        source's (an ``emulate`` guest sees its fixed bits anywhere).
+
+        :param instance: the instance; its ``flavor`` is the one it runs with
+        :param image_meta: the instance's image metadata
+        :param src_compute_info: the source's compute node record (as
+            ``get_available_resource()`` returns it); its ``cpu_info``
+            gives the source's width
+        :returns: the guest's request, or None when it has none
+        :raises MaxPhysAddrMigrationError: this host cannot keep the guest's
+            width
+        :raises: what :func:`nova.virt.hardware.get_maxphysaddr_request`
+            raises
+        """
+        request = self.check_can_migrate_destination(instance, image_meta)
+        if request is not None and request.is_passthrough:
+            reason = self._passthrough_width_change(src_compute_info)
+            if reason is not None:
+                raise self._refuse_move(request, reason)
+        return request
 
     # --- guest lifecycle -----------------------------------------------------
 
