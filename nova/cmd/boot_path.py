@@ -140,8 +140,7 @@ def _filters(report: BootReport, spec: Any,
         passed=[s.host for s in passed],
         rejected=[{'host': r.host_state.host, 'filter': r.filter_name,
                    'reason': r.reason} for r in rejections],
-        host_bits={s.host: s.cpu_info.get('maxphysaddr', {}).get('bits')
-                   for s in states})
+        host_bits={s.host: s.maxphysaddr_bits for s in states})
     return [by_name[s.host] for s in passed]
 
 

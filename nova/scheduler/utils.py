@@ -180,18 +180,13 @@ def _flavor_resources(flavor: Any) -> dict[str, int]:
 def _trait_from_spec(key: str, value: Any) -> str:
     """The trait named by a ``trait:NAME`` extra spec, checked."""
     # The API's own validator: a well-formed name, 'required' or
-    # 'forbidden'.  Its error names the pattern ('trait:{trait}'); name the
-    # key the operator actually set.
+    # 'forbidden'.
     validator = validators.get_validator(key)
     if validator is None:
         raise exception.ValidationError(
             key=key, value=value, reason='not a trait name; trait names '
             'match %s' % trait_specs.TRAIT_NAME_PATTERN)
-    try:
-        validator.parse(value)
-    except exception.ValidationError as exc:
-        raise exception.ValidationError(key=key, value=value,
-                                        reason=exc.kwargs['reason'])
+    validator.parse(value, key)
     name = key[len(TRAIT_SPEC_PREFIX):]
     custom = (name.startswith(CUSTOM_TRAIT_PREFIX) and
               len(name) > len(CUSTOM_TRAIT_PREFIX))

@@ -47,8 +47,12 @@ class ExtraSpecValidator:
             return 'a string matching %s' % spec['pattern']
         return 'a string'
 
-    def parse(self, value: Any) -> Any:
-        """Return the typed value, or raise ValidationError naming the key."""
+    def parse(self, value: Any, name: str | None = None) -> Any:
+        """Return the typed value, or raise ValidationError naming the key.
+
+        :param name: the key as set, for validators registered under a
+            pattern (``trait:{trait}``); defaults to the validator's name.
+        """
         spec = self.value
         try:
             if 'enum' in spec:
@@ -64,11 +68,11 @@ class ExtraSpecValidator:
                 raise ValueError('must match %s' % spec['pattern'])
             return value
         except ValueError as exc:
-            raise exception.ValidationError(key=self.name, value=value,
-                                            reason=str(exc))
+            raise exception.ValidationError(key=name or self.name,
+                                            value=value, reason=str(exc))
 
     def validate(self, name: str, value: Any) -> None:
-        self.parse(value)
+        self.parse(value, name)
 
 
 def _parse_bool(value: Any) -> bool:

@@ -77,7 +77,7 @@ def parse(name: str, value: Any) -> Any:
     validator = get_validator(name)
     if validator is None:
         raise KeyError(name)
-    return validator.parse(value)
+    return validator.parse(value, name)
 
 
 def validate_all(extra_specs: Mapping[str, Any]) -> None:
