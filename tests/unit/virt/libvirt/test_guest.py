@@ -162,6 +162,8 @@ class QMPTest(unittest.TestCase):
             str(self.guest.get_phys_bits()))
 
     def test_libvirt_error(self):
+        # libvirtError(msg) reports libvirt's last error if there is one.
+        libvirt.virResetLastError()
         self.replies[('query-cpus-fast', None)] = libvirt.libvirtError(
             'Requested operation is not valid: domain is not running')
         with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
