@@ -17,7 +17,9 @@ emit a value libvirt would have to guess at.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable
+import re
 from typing import Any
 
 from lxml import etree
@@ -44,6 +46,29 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
                           load_dtd=False, huge_tree=False,
                           remove_comments=True, remove_pis=True)
 
+_DOCTYPE_REFUSED = ('documents with a DOCTYPE are refused (libvirt never '
+                    'writes one, and a DTD can declare entities)')
+# What the prolog may hold before the root element besides a document type
+# declaration (XML 1.0 section 2.8): white space, processing instructions
+# (the XML declaration is one) and comments.
+_PROLOG_MISC_RE = re.compile(rb'\s+|<\?.*?\?>|<!--.*?-->', re.DOTALL)
+_DOCTYPE = b'<!DOCTYPE'
+
+
+def _declares_doctype(xml: bytes) -> bool:
+    """Whether the (UTF-8) prolog has a document type declaration.
+
+    Read before libxml2 sees the document: even with entity expansion off,
+    libxml2 parses a DTD's declarations, so a billion-laughs document would
+    end in its amplification error rather than in our clear refusal.
+    """
+    pos = len(codecs.BOM_UTF8) if xml.startswith(codecs.BOM_UTF8) else 0
+    while True:
+        misc = _PROLOG_MISC_RE.match(xml, pos)
+        if misc is None:
+            return xml.startswith(_DOCTYPE, pos)
+        pos = misc.end()
+
 
 def parse_xml(xml: str | bytes, what: str) -> etree._Element:
     """Parse a libvirt document with the hardened parser.
@@ -58,6 +83,8 @@ def parse_xml(xml: str | bytes, what: str) -> etree._Element:
         raise exception.InvalidLibvirtXML(
             what=what, reason='expected a string, got %s' %
             type(xml).__name__)
+    if _declares_doctype(xml):
+        raise exception.InvalidLibvirtXML(what=what, reason=_DOCTYPE_REFUSED)
     try:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -65,10 +92,8 @@ def parse_xml(xml: str | bytes, what: str) -> etree._Element:
     if root is None:
         raise exception.InvalidLibvirtXML(what=what, reason='empty document')
     if root.getroottree().docinfo.doctype:
-        raise exception.InvalidLibvirtXML(
-            what=what, reason='documents with a DOCTYPE are refused (libvirt '
-                              'never writes one, and a DTD can declare '
-                              'entities)')
+        # Another encoding (UTF-16) hid it from the check above.
+        raise exception.InvalidLibvirtXML(what=what, reason=_DOCTYPE_REFUSED)
     return root
 
 
@@ -130,10 +155,15 @@ def _split_path(path: str) -> list[str]:
     return [step for step in path.split('/') if step]
 
 
+def _child(node: etree._Element, tag: str) -> etree._Element | None:
+    # iterchildren's tag filter runs in C; find() would parse a path first.
+    return next(node.iterchildren(tag), None)
+
+
 def _find(root: etree._Element, steps: list[str]) -> etree._Element | None:
     node = root
     for step in steps:
-        node = node.find(step)
+        node = _child(node, step)
         if node is None:
             return None
     return node
@@ -143,7 +173,7 @@ def _find_or_make(root: etree._Element,
                   steps: list[str]) -> etree._Element:
     node = root
     for step in steps:
-        child = node.find(step)
+        child = _child(node, step)
         node = child if child is not None else etree.SubElement(node, step)
     return node
 
