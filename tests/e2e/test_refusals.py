@@ -1,0 +1,106 @@
+"""Our driver refuses, with our message, what libvirt or QEMU would refuse.
+
+Each test checks both halves: the driver stops the request before libvirt
+sees it (nothing is defined), and libvirt or QEMU really do refuse the
+domain our driver would otherwise have produced (built with the driver's
+own config classes, then forced past our checks).
+"""
+
+import libvirt
+
+from nova import exception
+from nova.objects import fields
+
+from tests.e2e import base
+
+
+class RefusalTest(base.RealQEMUTestCase):
+
+    def assertRefusedBeforeLibvirt(self, exc_class, message, flavor,
+                                   image=None):
+        instance = self.instance()
+        with self.assertRaises(exc_class) as ctx:
+            self.driver.spawn(instance, image or self.image(), flavor)
+        self.assertEqual(message, str(ctx.exception))
+        self.assertNotDefined(instance)
+        return ctx.exception
+
+    def assertLibvirtRefuses(self, config, message):
+        with self.assertRaises(libvirt.libvirtError) as ctx:
+            self.start_config(config)
+        self.assertIn(message, str(ctx.exception))
+
+    def emulate_42_config(self):
+        return self.guest_config(self.flavor(mode='emulate', bits='42'))
+
+    def test_bits_above_the_hosts_width(self):
+        host_bits = self.host_phys_bits()
+        bits = host_bits + 1
+        if bits > fields.MaxPhysAddrBits.MAX:
+            self.skipTest('this host has %d bits, QEMU\'s maximum: no valid '
+                          'request exceeds it' % host_bits)
+        flavor = self.flavor(mode='emulate', bits=str(bits))
+        exc = self.assertRefusedBeforeLibvirt(
+            exception.MaxPhysAddrUnsupported,
+            "Host %s cannot honour the guest's maxphysaddr request "
+            "(mode=emulate, bits=%d): bits=%d is more than the host CPU's %d "
+            "physical address bits" % (self.host.get_hostname(), bits, bits,
+                                       host_bits),
+            flavor)
+        self.assertTrue(exc.reschedulable)
+        # Even under TCG, which could emulate any width.
+        self.assertLibvirtRefuses(
+            self.guest_config(flavor),
+            'The number of virtual CPU address bits cannot exceed the number '
+            'supported by the host CPU')
+
+    def test_passthrough_with_bits(self):
+        self.assertRefusedBeforeLibvirt(
+            exception.InvalidMaxPhysAddrRequest,
+            "Invalid maxphysaddr request: hw:maxphysaddr_mode=passthrough "
+            "uses the host CPU's width and takes no bits, but "
+            "hw:maxphysaddr_bits=42 is set; remove it, or use emulate",
+            self.flavor(mode='passthrough', bits='42'))
+        config = self.emulate_42_config()
+        config.cpu.maxphysaddr.mode = fields.MaxPhysAddrMode.PASSTHROUGH
+        self.assertLibvirtRefuses(
+            config, "CPU maximum physical address bits number specification "
+                    "cannot be used with mode='passthrough'")
+
+    def test_emulate_without_bits(self):
+        self.assertRefusedBeforeLibvirt(
+            exception.InvalidMaxPhysAddrRequest,
+            'Invalid maxphysaddr request: hw_maxphysaddr_mode=emulate needs '
+            'the width: set hw:maxphysaddr_bits (flavor) or '
+            'hw_maxphysaddr_bits (image) to a decimal integer from 32 to 52',
+            self.flavor(), self.image(hw_maxphysaddr_mode='emulate'))
+        config = self.emulate_42_config()
+        config.cpu.maxphysaddr.bits = None
+        self.assertLibvirtRefuses(
+            config, "if using CPU maximum physical address mode='emulate', "
+                    "bits= must be specified too")
+
+    def test_bits_below_qemus_minimum(self):
+        self.assertRefusedBeforeLibvirt(
+            exception.ValidationError,
+            "Invalid extra spec hw:maxphysaddr_bits='31': must be a decimal "
+            "integer from 32 to 52",
+            self.flavor(mode='emulate', bits='31'))
+        config = self.emulate_42_config()
+        config.cpu.maxphysaddr.bits = 31
+        # QEMU 7.2 prints two spaces before the parenthesis.
+        self.assertLibvirtRefuses(
+            config, 'phys-bits should be between 32 and 52  (but is 31)')
+
+    def test_non_x86_guest(self):
+        # Only our half: libvirt refuses maxphysaddr for non-x86 guests too
+        # (qemu_validate.c), but this machine has no aarch64 QEMU to reach
+        # that check with.
+        self.assertRefusedBeforeLibvirt(
+            exception.MaxPhysAddrUnsupported,
+            "Host %s cannot honour the guest's maxphysaddr request "
+            "(mode=emulate, bits=42): the physical address width can only be "
+            "set for x86 guests, and this guest is aarch64" %
+            self.host.get_hostname(),
+            self.flavor(mode='emulate', bits='42'),
+            self.image(hw_architecture='aarch64'))
