@@ -135,7 +135,7 @@ class RealQEMUTestCase(unittest.TestCase):
         self.assertIsNotNone(maxphysaddr, 'x86 hosts report <maxphysaddr>')
         return maxphysaddr.bits
 
-    # --- guests ---------------------------------------------------------------
+    # --- guests -------------------------------------------------------------
 
     def spawn(self, flavor: objects.Flavor,
               image: objects.ImageMeta | None = None
