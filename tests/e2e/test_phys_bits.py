@@ -2,6 +2,7 @@
 
 from lxml import etree
 
+from nova import exception
 from nova.virt import hardware
 from nova.virt.libvirt import guest as libvirt_guest
 
@@ -42,8 +43,16 @@ class PhysBitsTest(base.RealQEMUTestCase):
     def test_passthrough_is_kvm_only_in_qemu(self):
         # libvirt passes the request on, but QEMU takes the host's width
         # only with a hardware accelerator: under TCG the guest keeps the
-        # default 40 bits.  So passthrough cannot size a large guest under
-        # virt_type=qemu; emulate can.
-        guest = self.spawn(self.flavor(mode='passthrough'))
+        # default 40 bits.  So the driver does not offer passthrough under
+        # virt_type=qemu (no trait, refused at spawn) ...
+        self.assertFalse(self.driver.capabilities[
+            'supports_address_space_passthrough'])
+        with self.assertRaises(exception.MaxPhysAddrUnsupported) as ctx:
+            self.spawn(self.flavor(mode='passthrough'))
+        self.assertIn("QEMU gives a guest the host's width only under KVM",
+                      str(ctx.exception))
+        # ... because, pushed past that check, QEMU runs it at 40 bits.
+        guest = self.start_config(self.guest_config(
+            self.flavor(mode='passthrough')))
         self.assertCPU(guest, ('qemu64', {'host-phys-bits': 'on'}),
                        hardware.QEMU_DEFAULT_PHYS_BITS, host_phys_bits=True)

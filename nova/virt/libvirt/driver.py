@@ -44,6 +44,9 @@ MIN_QEMU_MAXPHYSADDR = (2, 7, 0)
 # libvirt 8.7 accepts mode='passthrough' only for a host-passthrough guest
 # CPU; 9.0.0 accepts it with any CPU mode (measured, Debian 12).
 MIN_LIBVIRT_MAXPHYSADDR_PASSTHROUGH_ANY_CPU = (9, 0, 0)
+# host-phys-bits=on takes the host CPU's width from KVM; under TCG QEMU
+# accepts it and keeps its default width (measured, QEMU 7.2).
+PASSTHROUGH_VIRT_TYPE = 'kvm'
 # libvirt's name for the QEMU/KVM hypervisor driver (virConnectGetType).
 HV_TYPE_QEMU = 'QEMU'
 
@@ -153,6 +156,12 @@ class LibvirtDriver(driver.ComputeDriver):
                         'physical address width, so no width can be checked '
                         'against it')
             return None
+        if CONF.libvirt.virt_type != PASSTHROUGH_VIRT_TYPE:
+            return ('QEMU gives a guest the host\'s width only under KVM; '
+                    'with virt_type=%s the guest would keep QEMU\'s default '
+                    '%d bits (measured with QEMU 7.2 under TCG)' % (
+                        CONF.libvirt.virt_type,
+                        hardware.QEMU_DEFAULT_PHYS_BITS))
         cpu_mode = self._get_guest_cpu_mode()[0]
         if cpu_mode != fields.CPUMode.HOST_PASSTHROUGH and \
                 not self._host.has_min_version(
@@ -307,20 +316,18 @@ class LibvirtDriver(driver.ComputeDriver):
                 access_mode=FILE_BACKED_ACCESS)
         return guest
 
-    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest,
-                             guest_arch: str) -> str | None:
-        """Why this host cannot give a ``guest_arch`` guest ``request``, or
-        None when it can.
+    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest
+                             ) -> str | None:
+        """Why this host cannot give a guest ``request``, or None when it
+        can.
 
         The one host-side rule for every way a guest arrives here: spawn,
-        live migration, cold migration and resize.
+        live migration, cold migration and resize.  (A non-x86 guest never
+        gets here: the resolver refuses a width for one.)
         """
         reason = self._maxphysaddr_unsupported_reason(request.mode)
         if reason is not None:
             return reason
-        if guest_arch not in fields.X86_ARCHES:
-            return ('the physical address width can only be set for x86 '
-                    'guests, and this guest is %s' % guest_arch)
         if request.is_emulate:
             host_bits = self._host.get_capabilities().host.cpu.maxphysaddr.bits
             if request.bits > host_bits:
@@ -341,7 +348,7 @@ class LibvirtDriver(driver.ComputeDriver):
             return
         wanted = guest.cpu.maxphysaddr
         request = hardware.MaxPhysAddrRequest(wanted.mode, wanted.bits)
-        reason = self._maxphysaddr_refusal(request, guest.os_arch)
+        reason = self._maxphysaddr_refusal(request)
         if reason is not None:
             raise exception.MaxPhysAddrUnsupported(
                 host=self._host.get_hostname(), request=str(request),
@@ -367,7 +374,8 @@ class LibvirtDriver(driver.ComputeDriver):
         name = str(src_compute_info.get('hypervisor_hostname') or 'source')
         source = host_manager.HostState(name, name)
         source.update(src_compute_info)
-        dest_bits = self._host.get_capabilities().host.cpu.maxphysaddr.bits
+        maxphysaddr = self._host.get_capabilities().host.cpu.maxphysaddr
+        dest_bits = None if maxphysaddr is None else maxphysaddr.bits
         if source.maxphysaddr_bits is None:
             return ('cannot be kept: the source host\'s physical address '
                     'width is unknown (%s), and a passthrough guest must '
@@ -407,8 +415,7 @@ class LibvirtDriver(driver.ComputeDriver):
         request = hardware.get_maxphysaddr_request(flavor, image_meta)
         if request is None:
             return None
-        reason = self._maxphysaddr_refusal(request,
-                                           self._get_guest_arch(image_meta))
+        reason = self._maxphysaddr_refusal(request)
         if reason is not None:
             raise self._refuse_move(request,
                                     'cannot be honoured here: ' + reason)

@@ -80,7 +80,8 @@ class CapabilitiesTest(DriverTestCase):
                 # libvirt 9.0 / QEMU 7.2 on x86 hosts that report a width
                 ({}, True, True),
                 ({'caps': INTEL_39}, True, True),
-                ({'caps': INTEL_46, 'virt_type': 'qemu'}, True, True),
+                # passthrough takes the host's width only under KVM
+                ({'caps': INTEL_46, 'virt_type': 'qemu'}, True, False),
                 # the version floors: libvirt 8.7.0 and QEMU 2.7.0
                 ({'libversion': 8006000}, False, False),
                 ({'libversion': 8007000, **host_passthrough}, True, True),
@@ -88,7 +89,7 @@ class CapabilitiesTest(DriverTestCase):
                 ({'hv_version': 2007000}, True, True),
                 # libvirt 8.7.x: passthrough only with a host-passthrough CPU
                 ({'libversion': 8007000}, True, False),
-                ({'libversion': 8999999, 'virt_type': 'qemu'}, True, False),
+                ({'libversion': 8999999}, True, False),
                 ({'libversion': 8007000, 'cpu_mode': 'maximum'}, True,
                  False),
                 # not QEMU
@@ -439,13 +440,23 @@ class SpawnTest(DriverTestCase):
                 drv.destroy(instance())
 
     def test_passthrough(self):
-        for flags in ({'cpu_mode': 'host-passthrough'},
-                      {'virt_type': 'qemu'}):
+        for flags in ({'cpu_mode': 'host-passthrough'}, {}):
             with self.subTest(**flags):
                 drv = self.spawn(passthrough(), **flags)
                 self.assertEqual({'mode': 'passthrough'},
                                  maxphysaddr_of(self.conn.defined[-1]))
                 drv.destroy(instance())
+
+    def test_passthrough_needs_kvm(self):
+        # Under TCG QEMU accepts host-phys-bits=on and keeps 40 bits
+        # (tests/e2e/test_phys_bits.py): refuse rather than half-work.
+        self.assertUnsupported(
+            passthrough(),
+            "QEMU gives a guest the host's width only under KVM; with "
+            "virt_type=qemu the guest would keep QEMU's default 40 bits "
+            "(measured with QEMU 7.2 under TCG)",
+            request='mode=passthrough', libvirt_refuses=False,
+            virt_type='qemu')
 
     def test_passthrough_on_libvirt_8_7_needs_host_passthrough(self):
         self.assertUnsupported(
@@ -488,10 +499,19 @@ class SpawnTest(DriverTestCase):
             'x86, and this host is aarch64', caps=AARCH64)
 
     def test_non_x86_guest(self):
-        self.assertUnsupported(
-            emulate(42), 'the physical address width can only be set for '
-            'x86 guests, and this guest is aarch64',
-            image_meta=image(hw_architecture='aarch64'))
+        # No host could start it, so the resolver refuses it before any
+        # host is tried (libvirt refuses it too: see the fake's defineXML).
+        drv = self.driver()
+        with self.assertRaises(exception.InvalidMaxPhysAddrRequest) as ctx:
+            drv.spawn(instance(), image(hw_architecture='aarch64'),
+                      emulate(42))
+        self.assertEqual(
+            'Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets '
+            "the guest's physical address width, which only x86 guests "
+            'have, but the image sets hw_architecture=aarch64; remove '
+            'hw:maxphysaddr_mode, or use an x86 image', str(ctx.exception))
+        self.assertFalse(ctx.exception.reschedulable)
+        self.assertEqual([], self.conn.defined)
 
     def test_invalid_request_is_not_reschedulable(self):
         drv = self.driver()
