@@ -40,6 +40,7 @@ FLAVOR_MODE_KEY = 'hw:maxphysaddr_mode'
 FLAVOR_BITS_KEY = 'hw:maxphysaddr_bits'
 IMAGE_MODE_KEY = 'hw_maxphysaddr_mode'
 IMAGE_BITS_KEY = 'hw_maxphysaddr_bits'
+IMAGE_ARCH_KEY = 'hw_architecture'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +151,7 @@ def get_maxphysaddr_request(flavor: Any,
     props = _image_props(image_meta)
     image_mode = props.get(IMAGE_MODE_KEY) if props is not None else None
     image_bits = props.get(IMAGE_BITS_KEY) if props is not None else None
+    image_arch = props.get(IMAGE_ARCH_KEY) if props is not None else None
 
     mode, mode_key = _pick(
         'maxphysaddr mode',
@@ -167,6 +169,15 @@ def get_maxphysaddr_request(flavor: Any,
                 'only with %s=emulate (flavor) or %s=emulate (image)' % (
                     bits_key, bits, FLAVOR_MODE_KEY, IMAGE_MODE_KEY)))
         return None
+
+    if image_arch is not None and image_arch not in fields.X86_ARCHES:
+        # No host could start it (QEMU and libvirt set the width for x86
+        # CPUs only), yet x86 hosts that also run such guests would pass
+        # the scheduler: refuse it here, before scheduling.
+        raise exception.InvalidMaxPhysAddrRequest(reason=(
+            '%s=%s sets the guest\'s physical address width, which only x86 '
+            'guests have, but the image sets %s=%s; remove %s, or use an x86 '
+            'image' % (mode_key, mode, IMAGE_ARCH_KEY, image_arch, mode_key)))
 
     if mode == fields.MaxPhysAddrMode.PASSTHROUGH:
         if bits is not None:

@@ -132,6 +132,40 @@ class ResolverTest(unittest.TestCase):
                     "hw:maxphysaddr_mode=emulate (flavor) or "
                     "hw_maxphysaddr_mode=emulate (image)" % key, f, i)
 
+    def test_width_only_for_x86_images(self):
+        # Found by the scheduler/driver agreement property test: x86 hosts
+        # that also run aarch64 guests passed the scheduler, and the driver
+        # then refused.  No host can start such a guest.
+        for f, i, mode_key, mode, arch in (
+                (flavor(mode='emulate', bits='42'), {}, 'hw:maxphysaddr_mode',
+                 'emulate', 'aarch64'),
+                (flavor(), {'hw_maxphysaddr_mode': 'passthrough'},
+                 'hw_maxphysaddr_mode', 'passthrough', 'ppc64le'),
+                (flavor(mode='passthrough'), {}, 'hw:maxphysaddr_mode',
+                 'passthrough', 'arm64')):
+            with self.subTest(arch=arch):
+                props = dict(i, hw_architecture=arch)
+                self.assertRejected(
+                    exception.InvalidMaxPhysAddrRequest,
+                    "Invalid maxphysaddr request: %s=%s sets the guest's "
+                    "physical address width, which only x86 guests have, "
+                    "but the image sets hw_architecture=%s; remove %s, or "
+                    "use an x86 image" % (
+                        mode_key, mode,
+                        objects.ImageMetaProps.from_dict(
+                            props).hw_architecture, mode_key),
+                    f, objects.ImageMeta.from_dict({'properties': props}))
+        for arch in ('x86_64', 'i686', 'amd64'):
+            with self.subTest(arch=arch):
+                self.assertEqual(
+                    hardware.MaxPhysAddrRequest('emulate', 42),
+                    self.resolve(flavor(mode='emulate', bits='42'),
+                                 objects.ImageMeta.from_dict({'properties': {
+                                     'hw_architecture': arch}})))
+        # Without a request, any architecture: the feature is not used.
+        self.assertIsNone(self.resolve(flavor(), objects.ImageMeta.from_dict(
+            {'properties': {'hw_architecture': 'aarch64'}})))
+
     def test_bad_flavor_values_get_the_api_validator_error(self):
         # Lists and dicts cannot even be stored as extra specs (the field
         # holds strings), so they never reach the resolver.

@@ -130,12 +130,17 @@ class LiveMigrationTest(MoveTestCase):
 
     def test_passthrough_width_unknown_on_either_side(self):
         src = self.source_record(INTEL_46)
-        dest = self.dest(PASSTHROUGH_LIMIT)
-        self.assertDenied(
-            lambda: self.live(passthrough(), dest, src), 'mode=passthrough',
-            'cannot be kept: this host does not report its physical address '
-            'width, and a passthrough guest must keep the 46 bits it sees on '
-            'the source')
+        # No bits in <maxphysaddr>, or no element at all (found by the
+        # property tests: this once raised AttributeError).
+        for caps in (PASSTHROUGH_LIMIT, NO_ELEMENT):
+            with self.subTest(caps=caps):
+                dest = self.dest(caps)
+                self.assertDenied(
+                    lambda: self.live(passthrough(), dest, src),
+                    'mode=passthrough',
+                    'cannot be kept: this host does not report its physical '
+                    'address width, and a passthrough guest must keep the 46 '
+                    'bits it sees on the source')
         dest = self.dest(INTEL_46)
         for cpu_info, unknown in (
                 (json.dumps({'arch': 'x86_64'}),
@@ -171,15 +176,14 @@ class LiveMigrationTest(MoveTestCase):
             with self.subTest(caps=caps):
                 self.assertIsNone(self.live(flavor(), self.dest(caps), src))
 
-    def test_non_x86_guest(self):
+    def test_non_x86_guest_is_refused_by_the_resolver(self):
         src = self.source_record()
         dest = self.dest()
-        self.assertDenied(
-            lambda: self.live(emulate(42), dest, src,
-                              image_meta=image(hw_architecture='aarch64')),
-            'mode=emulate, bits=42', 'cannot be honoured here: the physical '
-            'address width can only be set for x86 guests, and this guest '
-            'is aarch64')
+        with self.assertRaises(exception.InvalidMaxPhysAddrRequest) as ctx:
+            self.live(emulate(42), dest, src,
+                      image_meta=image(hw_architecture='aarch64'))
+        self.assertIn('which only x86 guests have, but the image sets '
+                      'hw_architecture=aarch64', str(ctx.exception))
 
     def test_the_resolver_decides(self):
         dest = self.dest(INTEL_39)

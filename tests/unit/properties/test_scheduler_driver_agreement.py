@@ -1,0 +1,242 @@
+"""Property test: the scheduler never picks a host that the driver refuses.
+
+For a random boot request and a random compute host (fake libvirt with
+random capabilities, versions, architecture and ``[libvirt]`` CPU mode),
+the host is "picked" when its traits hold the request's required traits
+(what Placement matches) and both filters pass its compute node record.
+Then:
+
+* picked -> the driver's spawn on that host succeeds (its own checks and
+  the fake libvirt's, which applies libvirt's maxphysaddr rules), and the
+  domain XML is valid for libvirt's schema and carries the request;
+* the driver would accept it and the host can run the image's
+  architecture -> picked (the scheduler is not stricter than the driver);
+* a request refused before scheduling is refused by the driver too, with
+  the same error class.
+
+Moves are held to the same standard: a live migration check passes exactly
+when spawn on the destination would, plus, for passthrough, equal widths.
+"""
+
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from nova import exception
+from nova import objects
+from nova.scheduler import filter_handler
+from nova.scheduler import host_manager
+from nova.scheduler import utils
+from tests import properties  # noqa: F401  (loads the hypothesis profile)
+from tests import schemas
+from tests.unit.properties import hosts
+from tests.unit.virt.libvirt import base
+from tests.unit.virt.libvirt import fakelibvirt
+
+objects.register_all()
+
+ABSENT = object()
+MiB_PER_TiB = 1024 * 1024
+INSTANCE_UUID = str(uuid.UUID(int=42))
+
+# --- compute hosts --------------------------------------------------------
+
+CPU_MODES = {
+    # virt_type -> [libvirt] options that start (init_host accepts them)
+    'kvm': [{}, {'cpu_mode': 'host-model'},
+            {'cpu_mode': 'host-passthrough'}, {'cpu_mode': 'maximum'},
+            {'cpu_mode': 'none'},
+            {'cpu_mode': 'custom', 'cpu_models': ['Skylake-Client']}],
+    'qemu': [{}, {'cpu_mode': 'host-model'}, {'cpu_mode': 'maximum'},
+             {'cpu_mode': 'none'},
+             {'cpu_mode': 'custom', 'cpu_models': ['qemu64']}],
+}
+
+
+@st.composite
+def compute_hosts(draw):
+    arch = draw(st.sampled_from(['x86_64', 'x86_64', 'i686', 'aarch64']))
+    bits = draw(st.one_of(st.none(), st.integers(32, 52),
+                          st.sampled_from([39, 46, 48])))
+    xml = fakelibvirt.host_capabilities_xml(
+        arch=arch, maxphysaddr_bits=bits,
+        guest_arches=tuple(draw(st.lists(
+            st.sampled_from(['x86_64', 'i686', 'aarch64']), min_size=1,
+            max_size=3, unique=True))),
+        domain_types=tuple(draw(st.lists(
+            st.sampled_from(['qemu', 'kvm']), min_size=1, max_size=2,
+            unique=True))))
+    if bits is not None and draw(st.integers(0, 4)) == 0:
+        # libvirt 9.5's passthrough form: a limit, no bits.
+        xml = xml.replace("mode='emulate' bits='%d'" % bits,
+                          "mode='passthrough' limit='%d'" % bits)
+    virt_type = draw(st.sampled_from(sorted(CPU_MODES)))
+    return {
+        'capabilities': xml,
+        'libversion': draw(st.sampled_from(
+            [8000000, 8006999, hosts.LIBVIRT_8_7, 8010000,
+             hosts.LIBVIRT_9_0, 10005000])),
+        'hv_version': draw(st.sampled_from(
+            [2006000, hosts.QEMU_2_7, 6002000, 7002000])),
+        'hv_type': draw(st.sampled_from(['QEMU', 'QEMU', 'QEMU', 'TEST'])),
+        'flags': dict(draw(st.sampled_from(CPU_MODES[virt_type])),
+                      virt_type=virt_type),
+    }
+
+
+# --- boot requests ----------------------------------------------------------
+
+# Mostly valid keys (the properties are about what gets through), with
+# some junk to cover the refusals.
+modes = st.sampled_from([ABSENT, ABSENT, 'emulate', 'emulate', 'passthrough',
+                         'passthrough', 'Emulate', ''])
+flavor_bits = st.one_of(st.just(ABSENT), st.integers(31, 53).map(str),
+                        st.sampled_from(['42', '4_2', ' 42', None]))
+image_bits = st.one_of(st.just(ABSENT), st.just(ABSENT), st.integers(32, 52),
+                       st.sampled_from(['42', 42]))
+image_arches = st.sampled_from([ABSENT, ABSENT, 'x86_64', 'i686', 'aarch64',
+                                'aarch64'])
+
+
+@st.composite
+def boot_requests(draw):
+    specs, props = {}, {}
+    for target, key, values in (
+            (specs, 'hw:maxphysaddr_mode', modes),
+            (specs, 'hw:maxphysaddr_bits', flavor_bits),
+            (props, 'hw_maxphysaddr_mode', modes),
+            (props, 'hw_maxphysaddr_bits', image_bits),
+            (props, 'hw_architecture', image_arches)):
+        value = draw(values)
+        if value is not ABSENT:
+            target[key] = value
+    memory_mb = draw(st.sampled_from([512, 2048, 8192, 1536 * 1024,
+                                      4 * MiB_PER_TiB]))
+    return memory_mb, specs, props
+
+
+def build(memory_mb, specs, props):
+    """(flavor, image) as the API would build them, or the API's error."""
+    flavor = objects.Flavor(memory_mb=memory_mb, vcpus=1, extra_specs=specs)
+    return flavor, objects.ImageMeta.from_dict({'properties': props})
+
+
+def guest_maxphysaddr(xml):
+    node = etree.fromstring(xml.encode()).find('cpu/maxphysaddr')
+    return None if node is None else dict(node.attrib)
+
+
+class AgreementTest(base.LibvirtTestCase):
+
+    def picked(self, driver, request, spec):
+        """Whether Placement and both filters would choose this host."""
+        traits = {t for t, on in driver.capabilities_as_traits().items()
+                  if on}
+        if not request.all_required_traits <= traits or \
+                request.all_forbidden_traits & traits:
+            return False
+        state = host_manager.HostState('h', 'n')
+        state.update(driver.get_available_resource())
+        return all(f.host_passes(state, spec)
+                   for f in filter_handler.get_filters())
+
+    @given(compute_hosts(), boot_requests())
+    def test_scheduler_never_picks_a_host_the_driver_refuses(
+            self, compute, boot):
+        memory_mb, specs, props = boot
+        try:
+            flavor, image = build(memory_mb, specs, props)
+        except exception.InvalidImageProperty as exc:
+            # The API stops it, naming the property; nothing reaches the
+            # scheduler or the driver.
+            self.assertTrue(any(' %s=' % key in str(exc) for key in props),
+                            str(exc))
+            return
+        spec = objects.RequestSpec(flavor=flavor, image=image)
+        instance = objects.Instance(uuid=INSTANCE_UUID, name='instance-1')
+        flags = compute['flags']
+        settings = {k: v for k, v in compute.items() if k != 'flags'}
+        with hosts.libvirt_flags(**flags), hosts.fake_compute(
+                **settings) as (driver, conn):
+            driver.init_host('h')
+            try:
+                request = utils.ResourceRequest.from_request_spec(spec)
+            except exception.Invalid as exc:
+                # Refused before scheduling: the driver agrees.
+                with self.assertRaises(type(exc)):
+                    driver.spawn(instance, image, flavor)
+                self.assertEqual([], conn.defined)
+                return
+            picked = self.picked(driver, request, spec)
+            try:
+                driver.spawn(instance, image, flavor)
+            except exception.MaxPhysAddrUnsupported as exc:
+                self.assertFalse(
+                    picked, 'the scheduler picked a host the driver '
+                    'refuses: %s' % exc)
+                self.assertEqual([], conn.defined)
+                return
+        xml = conn.defined[-1]
+        schemas.validate_domain_xml(xml)
+        wanted = request.maxphysaddr
+        self.assertEqual(
+            None if wanted is None else dict(
+                {'mode': wanted.mode},
+                **({} if wanted.bits is None else {'bits': str(wanted.bits)})),
+            guest_maxphysaddr(xml))
+        image_arch = props.get('hw_architecture')
+        host_guests = etree.fromstring(
+            compute['capabilities'].encode()).xpath('guest/arch/@name')
+        if image_arch is None or image_arch in host_guests:
+            self.assertTrue(picked, 'the driver accepts %s on a host the '
+                            'scheduler does not pick' % (wanted,))
+
+
+class LiveMigrationAgreementTest(base.LibvirtTestCase):
+
+    @given(compute_hosts(), compute_hosts(), st.one_of(
+        # 36: the smallest width the resolver takes for 2 GiB of RAM.
+        st.integers(36, 52).map(lambda b: {'hw:maxphysaddr_mode': 'emulate',
+                                           'hw:maxphysaddr_bits': str(b)}),
+        st.just({'hw:maxphysaddr_mode': 'passthrough'}), st.just({})))
+    def test_live_migration_allowed_iff_spawn_would_be_and_width_kept(
+            self, source, dest, specs):
+        flavor = objects.Flavor(memory_mb=2048, vcpus=1, extra_specs=specs)
+        instance = objects.Instance(uuid=INSTANCE_UUID, name='instance-1',
+                                    flavor=flavor)
+        settings = {k: v for k, v in source.items() if k != 'flags'}
+        with hosts.libvirt_flags(**source['flags']), hosts.fake_compute(
+                **settings) as (driver, conn):
+            try:
+                driver.spawn(instance, None, flavor)
+            except exception.MaxPhysAddrUnsupported:
+                return
+            record = driver.get_available_resource()
+        settings = {k: v for k, v in dest.items() if k != 'flags'}
+        with hosts.libvirt_flags(**dest['flags']), hosts.fake_compute(
+                **settings) as (driver, conn):
+            try:
+                driver.check_can_live_migrate_destination(instance, None,
+                                                          record)
+                allowed = True
+            except exception.MaxPhysAddrMigrationError:
+                allowed = False
+            try:
+                driver.spawn(instance, None, flavor)
+                spawns = True
+            except exception.MaxPhysAddrUnsupported:
+                spawns = False
+
+        def width(compute):
+            cpu = hosts.host_cpu(compute['capabilities'])
+            element = hosts.maxphysaddr_element(cpu)
+            return None if element is None else hosts.width(
+                element.get('bits'))
+
+        expected = spawns
+        if specs.get('hw:maxphysaddr_mode') == 'passthrough':
+            expected = spawns and width(source) is not None and \
+                width(source) == width(dest)
+        self.assertEqual(expected, allowed)
