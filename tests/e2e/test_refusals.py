@@ -95,12 +95,13 @@ class RefusalTest(base.RealQEMUTestCase):
     def test_non_x86_guest(self):
         # Only our half: libvirt refuses maxphysaddr for non-x86 guests too
         # (qemu_validate.c), but this machine has no aarch64 QEMU to reach
-        # that check with.
+        # that check with.  No host could start it, so the resolver refuses
+        # it (before scheduling, too).
         self.assertRefusedBeforeLibvirt(
-            exception.MaxPhysAddrUnsupported,
-            "Host %s cannot honour the guest's maxphysaddr request "
-            "(mode=emulate, bits=42): the physical address width can only be "
-            "set for x86 guests, and this guest is aarch64" %
-            self.host.get_hostname(),
+            exception.InvalidMaxPhysAddrRequest,
+            "Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets "
+            "the guest's physical address width, which only x86 guests "
+            "have, but the image sets hw_architecture=aarch64; remove "
+            "hw:maxphysaddr_mode, or use an x86 image",
             self.flavor(mode='emulate', bits='42'),
             self.image(hw_architecture='aarch64'))
