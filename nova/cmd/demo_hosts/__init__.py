@@ -1,0 +1,1 @@
+"""Capabilities of the main job's simulated compute hosts (data only)."""
