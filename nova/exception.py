@@ -47,7 +47,7 @@ class Invalid(NovaException):
     code = 400
 
 
-# --- input values: extra specs and image properties ---------------------------
+# --- input values: extra specs and image properties --------------------------
 
 class ValidationError(Invalid):
     """A flavor extra spec failed validation (Nova's API answers 400)."""
@@ -61,7 +61,7 @@ class InvalidImageProperty(Invalid):
     msg_fmt = "Invalid image property %(key)s=%(value)r: %(reason)s"
 
 
-# --- flavor + image -> maxphysaddr request (nova/virt/hardware.py) ------------
+# --- flavor + image -> maxphysaddr request (nova/virt/hardware.py) -----------
 
 class FlavorImageConflict(Invalid):
     msg_fmt = ("Conflicting %(setting)s request: the flavor sets "
@@ -84,7 +84,7 @@ class MaxPhysAddrBitsTooSmall(InvalidMaxPhysAddrRequest):
                "%(min_bits)d.")
 
 
-# --- compute: host capabilities and the libvirt driver ------------------------
+# --- compute: host capabilities and the libvirt driver -----------------------
 
 class InvalidHostCapabilities(NovaException):
     """The hypervisor's capabilities document cannot be used."""
@@ -124,7 +124,7 @@ class InstanceBootFailed(NovaException):
     msg_fmt = "Guest %(name)s failed to %(action)s: %(reason)s"
 
 
-# --- real QEMU: the embedded driver and guest introspection -------------------
+# --- real QEMU: the embedded driver and guest introspection ------------------
 
 class EmbeddedQEMUUnavailable(NovaException):
     """libvirt's in-process QEMU driver cannot run on this machine."""

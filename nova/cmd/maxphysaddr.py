@@ -1,4 +1,4 @@
-"""``nova-maxphysaddr``: the feature's path through Nova, one command at a time.
+"""``nova-maxphysaddr``: the feature's path through Nova, command by command.
 
 ``demo``   the main job: a 1.5 TiB flavor booted without and with
            ``hw:maxphysaddr_*`` through API, scheduler and libvirt driver,
@@ -282,8 +282,8 @@ def print_report(report: boot_path.BootReport) -> None:
         if d.get('explanation'):
             print('      Why: %s' % d['explanation'])
         if 'maxphysaddr' in d:
-            print('      maxphysaddr request: %s' % (d['maxphysaddr'] or
-                                                      'none'))
+            print('      maxphysaddr request: %s'
+                  % (d['maxphysaddr'] or 'none'))
         if 'required_traits' in d:
             print('      required traits: %s' % (
                 ', '.join(d['required_traits']) or 'none'))
@@ -365,9 +365,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                           'as_expected': as_expected}, indent=2,
                          sort_keys=True))
     else:
-        print('\n%s' % ('As expected: without the feature the guest cannot '
-                         'start; with it, it boots.' if as_expected else
-                         'NOT as expected: see the steps above.'))
+        verdict = ('As expected: without the feature the guest cannot '
+                   'start; with it, it boots.' if as_expected else
+                   'NOT as expected: see the steps above.')
+        print('\n' + verdict)
     return EXIT_OK if as_expected else EXIT_REJECTED
 
 
@@ -411,7 +412,8 @@ def add_flavor_arguments(parser: argparse.ArgumentParser) -> None:
                         help='flavor extra spec, e.g. hw:maxphysaddr_bits=42')
     parser.add_argument('--image-property', type=parse_key_value,
                         action='append', default=[], metavar='KEY=VALUE',
-                        help='image property, e.g. hw_maxphysaddr_mode=emulate')
+                        help='image property, e.g. '
+                             'hw_maxphysaddr_mode=emulate')
     parser.add_argument('--json', action='store_true',
                         help='one JSON document instead of text')
 

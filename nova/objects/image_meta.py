@@ -48,7 +48,8 @@ class ImageMetaProps(base.NovaObject):
         'hw_maxphysaddr_bits': (1, 1),
     }
 
-    def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
+    def obj_make_compatible(self, primitive: dict,
+                            target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
         for name, added in self._ADDED_IN.items():

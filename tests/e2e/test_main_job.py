@@ -43,7 +43,8 @@ class MainJobTest(unittest.TestCase):
         self.assertIn('phys-bits too low (40)',
                       spawn['details']['error']['message'])
         self.assertIn('set hw:maxphysaddr_mode=emulate and '
-                      'hw:maxphysaddr_bits=42', spawn['details']['explanation'])
+                      'hw:maxphysaddr_bits=42',
+                      spawn['details']['explanation'])
 
     def test_with_the_advised_bits_the_guest_runs_with_them(self):
         steps = self.steps(1)

@@ -1,4 +1,4 @@
-"""The flavor extra spec validators: every valid value in, every bad one out."""
+"""Flavor extra spec validators: every valid value in, every bad one out."""
 
 import unittest
 

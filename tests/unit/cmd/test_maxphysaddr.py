@@ -158,9 +158,9 @@ class BootTest(unittest.TestCase):
     def test_image_bits_are_filtered_too(self):
         # Both filters check the resolved request whichever side set the
         # bits; the first in the list reports the rejection.
-        rc, steps = self.boot('--ram', '8G',
-                              '--image-property', 'hw_maxphysaddr_mode=emulate',
-                              '--image-property', 'hw_maxphysaddr_bits=47')
+        rc, steps = self.boot(
+            '--ram', '8G', '--image-property', 'hw_maxphysaddr_mode=emulate',
+            '--image-property', 'hw_maxphysaddr_bits=47')
         rejected = {r['host']: r['reason'] for r in
                     steps['filters']['details']['rejected']}
         self.assertEqual({'intel-39', 'intel-46'}, set(rejected))

@@ -1,4 +1,4 @@
-"""Object versions and hashes are pinned: a field change needs a version bump."""
+"""Object versions and hashes are pinned: field changes need a bump."""
 
 import unittest
 

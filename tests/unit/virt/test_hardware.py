@@ -1,4 +1,4 @@
-"""The one maxphysaddr resolver: flavor + image -> request, or a clear error."""
+"""The one maxphysaddr resolver: flavor + image -> request, or an error."""
 
 import unittest
 

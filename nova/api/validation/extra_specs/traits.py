@@ -1,4 +1,4 @@
-"""Validators for the ``trait`` namespace: ``trait:NAME=required|forbidden``."""
+"""Validators for the ``trait`` namespace (``trait:NAME=required``)."""
 
 from nova.api.validation.extra_specs import base
 
