@@ -2,6 +2,8 @@
 
 import unittest
 
+from tests.unit.scheduler import fakes
+
 
 class FilterTestCase(unittest.TestCase):
     """Checks reject_reason() and host_passes() agree on every verdict."""
@@ -22,3 +24,39 @@ class FilterTestCase(unittest.TestCase):
             self.assertEqual(reason, got)
         self.assertIs(False, self.filt.host_passes(host, spec))
         return got
+
+
+class MaxPhysAddrBitsChecks:
+    """The width checks every filter applies, for its own source of bits.
+
+    Mixed into a :class:`FilterTestCase` that sets ``bits_spec`` to the
+    helper building a request for N bits (flavor or image).
+    """
+
+    bits_spec = None
+
+    def test_more_equal_fewer(self):
+        spec = self.bits_spec(46)
+        for as_json in (True, False):
+            with self.subTest(as_json=as_json):
+                self.assertPasses(fakes.host_with_bits(52, as_json), spec)
+                self.assertPasses(fakes.host_with_bits(46, as_json), spec)
+                self.assertRejects(
+                    fakes.host_with_bits(45, as_json), spec,
+                    'host has 45 physical address bits; the guest '
+                    '(mode=emulate, bits=46) needs at least 46 bits')
+
+    def test_unknown_width_fails_closed(self):
+        spec = self.bits_spec(40)
+        self.assertRejects(
+            fakes.host_with_bits(fakes.NO_MAXPHYSADDR), spec,
+            'host physical address width is unknown (cpu_info has no '
+            'maxphysaddr); the guest (mode=emulate, bits=40) needs at least '
+            '40 bits')
+        for bits in fakes.JUNK_BITS:
+            for as_json in (True, False):
+                with self.subTest(bits=bits, as_json=as_json):
+                    reason = self.assertRejects(
+                        fakes.host_with_bits(bits, as_json), spec)
+                    self.assertTrue(reason.startswith(
+                        'host physical address width is unknown'))
