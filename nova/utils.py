@@ -42,20 +42,25 @@ def strict_int(value: Any, minimum: int | None = None,
 
     :raises ValueError: with a reason naming what is allowed.
     """
-    allowed = 'must be ' + describe_int_range(minimum, maximum)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError('%s, not a %s' % (allowed, type(value).__name__))
     if isinstance(value, str):
-        if len(value) > _MAX_DIGITS:
-            raise ValueError(allowed)
-        if not (_DECIMAL_RE.match(value) or
+        if len(value) > _MAX_DIGITS or not (
+                _DECIMAL_RE.match(value) or
                 _NEGATIVE_DECIMAL_RE.match(value)):
-            raise ValueError(allowed)
+            raise ValueError(_int_reason(minimum, maximum))
         value = int(value)
+    elif isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError('%s, not a %s' % (_int_reason(minimum, maximum),
+                                           type(value).__name__))
     if ((minimum is not None and value < minimum) or
             (maximum is not None and value > maximum)):
-        raise ValueError(allowed)
+        raise ValueError(_int_reason(minimum, maximum))
     return value
+
+
+def _int_reason(minimum: int | None, maximum: int | None) -> str:
+    # Built only on failure: parsing valid values is on hot paths (the
+    # scheduler, guest XML).
+    return 'must be ' + describe_int_range(minimum, maximum)
 
 
 def strict_enum(value: Any, allowed: Iterable[str]) -> str:
