@@ -79,17 +79,43 @@ def generated_capabilities(draw):
             max_size=3, unique=True)))).encode())
 
 
+# The elements the code under test reads: edits should hit them often, not
+# only one time in a hundred among a real host's CPU features.
+KEY_PATHS = ('.', 'host', 'host/cpu', 'host/cpu/arch', 'host/cpu/maxphysaddr',
+             'guest', 'guest/arch')
+ACTIONS = ('remove', 'duplicate', 'attribute', 'text', 'rename', 'insert',
+           'width', 'width')
+
+
+def _edit_width(draw, root):
+    """Set, drop or keep each attribute of the host's <maxphysaddr>,
+    creating the element if the document has none."""
+    cpu = root.find('host/cpu')
+    if cpu is None:
+        return
+    element = cpu.find('maxphysaddr')
+    if element is None:
+        element = etree.SubElement(cpu, 'maxphysaddr')
+    for name in ('bits', 'mode', 'limit'):
+        choice = draw(st.sampled_from(['keep', 'drop', 'set']))
+        if choice == 'drop':
+            element.attrib.pop(name, None)
+        elif choice == 'set':
+            element.set(name, draw(attribute_values))
+
+
 @st.composite
 def mutated_capabilities(draw):
     """A real or generated document, then a few hostile edits."""
     root = copy.deepcopy(draw(st.one_of(st.sampled_from(FIXTURE_TREES),
                                         generated_capabilities())))
     for _ in range(draw(st.integers(0, 4))):
-        elements = list(root.iter(etree.Element))
-        node = draw(st.sampled_from(elements))
-        action = draw(st.sampled_from(
-            ['remove', 'duplicate', 'attribute', 'text', 'rename',
-             'insert']))
+        key = [n for path in KEY_PATHS for n in root.findall(path)]
+        if key and draw(st.booleans()):
+            node = draw(st.sampled_from(key))
+        else:
+            node = draw(st.sampled_from(list(root.iter(etree.Element))))
+        action = draw(st.sampled_from(ACTIONS))
         parent = node.getparent()
         if action == 'remove' and parent is not None:
             parent.remove(node)
@@ -108,6 +134,8 @@ def mutated_capabilities(draw):
                                       max_size=3, unique=True)):
                 child.set(name, draw(attribute_values))
             node.insert(draw(st.integers(0, len(node))), child)
+        elif action == 'width':
+            _edit_width(draw, root)
     xml = etree.tostring(root, encoding='unicode')
     wrapping = draw(st.sampled_from(['none'] * 6 + [
         'entity', 'external', 'truncate', 'garbage', 'declaration']))
@@ -129,15 +157,18 @@ def mutated_capabilities(draw):
 
 # --- versions -------------------------------------------------------------
 
+# Mostly the floors and their neighbours, where a wrong comparison shows.
+BOUNDARY_VERSIONS = [0, 2006999, QEMU_2_7, 7002000, 8006999, LIBVIRT_8_7,
+                     8999999, LIBVIRT_9_0, 10000000]
 valid_versions = st.one_of(
-    st.sampled_from([0, 2006000, QEMU_2_7, 7002000, 8000000, 8006999,
-                     LIBVIRT_8_7, 8999999, LIBVIRT_9_0, 10000000]),
-    st.integers(0, 2 ** 64))
+    st.sampled_from(BOUNDARY_VERSIONS), st.sampled_from(BOUNDARY_VERSIONS),
+    st.sampled_from(BOUNDARY_VERSIONS), st.integers(0, 2 ** 64))
 junk_versions = st.one_of(
     st.none(), st.booleans(), st.integers(-2 ** 64, -1),
     st.floats(allow_nan=True), st.sampled_from(['9000000', '9.0.0', '']),
     st.lists(st.integers(0, 9), max_size=3))
-versions = st.one_of(valid_versions, valid_versions, junk_versions)
+versions = st.one_of(valid_versions, valid_versions, valid_versions,
+                     junk_versions)
 
 
 def is_version(value):

@@ -56,34 +56,52 @@ CPU_MODES = {
 
 
 @st.composite
-def compute_hosts(draw):
-    arch = draw(st.sampled_from(['x86_64', 'x86_64', 'i686', 'aarch64']))
-    bits = draw(st.one_of(st.none(), st.integers(32, 52),
-                          st.sampled_from([39, 46, 48])))
-    xml = fakelibvirt.host_capabilities_xml(
-        arch=arch, maxphysaddr_bits=bits,
-        guest_arches=tuple(draw(st.lists(
-            st.sampled_from(['x86_64', 'i686', 'aarch64']), min_size=1,
-            max_size=3, unique=True))),
-        domain_types=tuple(draw(st.lists(
-            st.sampled_from(['qemu', 'kvm']), min_size=1, max_size=2,
-            unique=True))))
-    if bits is not None and draw(st.integers(0, 4)) == 0:
-        # libvirt 9.5's passthrough form: a limit, no bits.
-        xml = xml.replace("mode='emulate' bits='%d'" % bits,
-                          "mode='passthrough' limit='%d'" % bits)
+def host_params(draw):
+    """What makes a compute host, as plain values (see :func:`make_host`)."""
     virt_type = draw(st.sampled_from(sorted(CPU_MODES)))
     return {
-        'capabilities': xml,
+        # Mostly hosts that can honour some request, so that the request
+        # generator's near misses meet a host they nearly fit.
+        'arch': draw(st.sampled_from(['x86_64'] * 4 + ['i686', 'aarch64'])),
+        'bits': draw(st.one_of(st.none(), st.integers(32, 52),
+                               st.integers(32, 52),
+                               st.sampled_from([39, 46, 48]))),
+        # libvirt 9.5's passthrough form: a limit, no bits.
+        'limit_only': draw(st.integers(0, 4)) == 0,
+        'guest_arches': tuple(draw(st.lists(
+            st.sampled_from(['x86_64', 'i686', 'aarch64']), min_size=1,
+            max_size=3, unique=True))),
+        'domain_types': tuple(draw(st.lists(
+            st.sampled_from(['qemu', 'kvm']), min_size=1, max_size=2,
+            unique=True))),
         'libversion': draw(st.sampled_from(
-            [8000000, 8006999, hosts.LIBVIRT_8_7, 8010000,
-             hosts.LIBVIRT_9_0, 10005000])),
+            [8000000, 8006999, hosts.LIBVIRT_8_7, 8010000] +
+            [hosts.LIBVIRT_9_0, 10005000] * 2)),
         'hv_version': draw(st.sampled_from(
-            [2006000, hosts.QEMU_2_7, 6002000, 7002000])),
-        'hv_type': draw(st.sampled_from(['QEMU', 'QEMU', 'QEMU', 'TEST'])),
+            [2006999, hosts.QEMU_2_7, 6002000, 7002000])),
+        'hv_type': draw(st.sampled_from(['QEMU'] * 5 + ['TEST'])),
         'flags': dict(draw(st.sampled_from(CPU_MODES[virt_type])),
                       virt_type=virt_type),
     }
+
+
+def make_host(params):
+    """(fake connection settings, [libvirt] options) for ``params``."""
+    xml = fakelibvirt.host_capabilities_xml(
+        arch=params['arch'], maxphysaddr_bits=params['bits'],
+        guest_arches=params['guest_arches'],
+        domain_types=params['domain_types'])
+    if params['bits'] is not None and params['limit_only']:
+        xml = xml.replace("mode='emulate' bits='%d'" % params['bits'],
+                          "mode='passthrough' limit='%d'" % params['bits'])
+    settings = {key: params[key]
+                for key in ('libversion', 'hv_version', 'hv_type')}
+    return dict(settings, capabilities=xml), params['flags']
+
+
+def host_width(params):
+    """The width the host reports, or None."""
+    return None if params['limit_only'] else params['bits']
 
 
 # --- boot requests ----------------------------------------------------------
@@ -92,29 +110,106 @@ def compute_hosts(draw):
 # some junk to cover the refusals.
 modes = st.sampled_from([ABSENT, ABSENT, 'emulate', 'emulate', 'passthrough',
                          'passthrough', 'Emulate', ''])
-flavor_bits = st.one_of(st.just(ABSENT), st.integers(31, 53).map(str),
-                        st.sampled_from(['42', '4_2', ' 42', None]))
-image_bits = st.one_of(st.just(ABSENT), st.just(ABSENT), st.integers(32, 52),
-                       st.sampled_from(['42', 42]))
 image_arches = st.sampled_from([ABSENT, ABSENT, 'x86_64', 'i686', 'aarch64',
                                 'aarch64'])
 
 
+def bits_near(width):
+    """Mostly widths around the host's, where an off-by-one shows."""
+    anywhere = st.integers(31, 53)
+    if width is None:
+        return anywhere
+    around = st.sampled_from([width - 1, width, width + 1])
+    return st.one_of(around, around, around, anywhere)
+
+
+# Requests of a known shape (valid unless the bits do not fit), and
+# requests with each key drawn on its own (mostly refused).
+SHAPES = ('flavor emulate', 'image emulate', 'split emulate',
+          'flavor passthrough', 'image passthrough', 'none', 'any keys',
+          'any keys')
+
+
 @st.composite
-def boot_requests(draw):
+def boot_requests(draw, width=None):
+    """(memory_mb, flavor extra specs, image properties); bits are often
+    close to ``width``."""
+    shape = draw(st.sampled_from(SHAPES))
+    bits = draw(bits_near(width))
     specs, props = {}, {}
-    for target, key, values in (
-            (specs, 'hw:maxphysaddr_mode', modes),
-            (specs, 'hw:maxphysaddr_bits', flavor_bits),
-            (props, 'hw_maxphysaddr_mode', modes),
-            (props, 'hw_maxphysaddr_bits', image_bits),
-            (props, 'hw_architecture', image_arches)):
-        value = draw(values)
-        if value is not ABSENT:
-            target[key] = value
-    memory_mb = draw(st.sampled_from([512, 2048, 8192, 1536 * 1024,
+    if shape == 'flavor emulate':
+        specs = {'hw:maxphysaddr_mode': 'emulate',
+                 'hw:maxphysaddr_bits': str(bits)}
+    elif shape == 'image emulate':
+        props = {'hw_maxphysaddr_mode': 'emulate',
+                 'hw_maxphysaddr_bits': bits}
+    elif shape == 'split emulate':
+        specs = {'hw:maxphysaddr_mode': 'emulate'}
+        props = {'hw_maxphysaddr_bits': bits}
+    elif shape == 'flavor passthrough':
+        specs = {'hw:maxphysaddr_mode': 'passthrough'}
+    elif shape == 'image passthrough':
+        props = {'hw_maxphysaddr_mode': 'passthrough'}
+    elif shape == 'any keys':
+        flavor_bits = st.one_of(st.just(ABSENT), st.just(str(bits)),
+                                st.sampled_from(['4_2', ' 42', None]))
+        image_bits = st.one_of(st.just(ABSENT), st.just(bits),
+                               st.just('42'))
+        for target, key, values in (
+                (specs, 'hw:maxphysaddr_mode', modes),
+                (specs, 'hw:maxphysaddr_bits', flavor_bits),
+                (props, 'hw_maxphysaddr_mode', modes),
+                (props, 'hw_maxphysaddr_bits', image_bits)):
+            value = draw(values)
+            if value is not ABSENT:
+                target[key] = value
+    arch = draw(image_arches)
+    if arch is not ABSENT:
+        props['hw_architecture'] = arch
+    memory_mb = draw(st.sampled_from([512, 2048, 2048, 8192, 1536 * 1024,
                                       4 * MiB_PER_TiB]))
     return memory_mb, specs, props
+
+
+@st.composite
+def near_misses(draw):
+    """A host that can honour widths, and a width request one bit either
+    side of its own or equal: where a wrong comparison in the filters or
+    the driver shows."""
+    params = dict(draw(host_params()), arch='x86_64',
+                  bits=draw(st.integers(36, 51)), limit_only=False,
+                  libversion=hosts.LIBVIRT_9_0, hv_version=7002000,
+                  hv_type='QEMU')
+    bits = params['bits'] + draw(st.sampled_from([-1, 0, 1]))
+    specs, props = draw(st.sampled_from([
+        ({'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': str(bits)},
+         {}),
+        ({}, {'hw_maxphysaddr_mode': 'emulate', 'hw_maxphysaddr_bits': bits}),
+        ({'hw:maxphysaddr_mode': 'emulate'}, {'hw_maxphysaddr_bits': bits}),
+    ]))
+    return params, (2048, specs, props)
+
+
+@st.composite
+def any_scenario(draw):
+    params = draw(host_params())
+    return params, draw(boot_requests(host_width(params)))
+
+
+scenarios = st.one_of(any_scenario(), any_scenario(), near_misses())
+
+
+@st.composite
+def host_pairs(draw):
+    """(source, destination): often the same host with another width."""
+    source = draw(host_params())
+    change = draw(st.sampled_from(['other host', 'width', 'width', 'none']))
+    if change == 'other host':
+        return source, draw(host_params())
+    dest = dict(source)
+    if change == 'width' and source['bits'] is not None:
+        dest['bits'] = source['bits'] + draw(st.sampled_from([-1, 0, 1]))
+    return source, dest
 
 
 def build(memory_mb, specs, props):
@@ -142,10 +237,9 @@ class AgreementTest(base.LibvirtTestCase):
         return all(f.host_passes(state, spec)
                    for f in filter_handler.get_filters())
 
-    @given(compute_hosts(), boot_requests())
-    def test_scheduler_never_picks_a_host_the_driver_refuses(
-            self, compute, boot):
-        memory_mb, specs, props = boot
+    @given(scenarios)
+    def test_scheduler_never_picks_a_host_the_driver_refuses(self, scenario):
+        params, (memory_mb, specs, props) = scenario
         try:
             flavor, image = build(memory_mb, specs, props)
         except exception.InvalidImageProperty as exc:
@@ -156,8 +250,7 @@ class AgreementTest(base.LibvirtTestCase):
             return
         spec = objects.RequestSpec(flavor=flavor, image=image)
         instance = objects.Instance(uuid=INSTANCE_UUID, name='instance-1')
-        flags = compute['flags']
-        settings = {k: v for k, v in compute.items() if k != 'flags'}
+        settings, flags = make_host(params)
         with hosts.libvirt_flags(**flags), hosts.fake_compute(
                 **settings) as (driver, conn):
             driver.init_host('h')
@@ -187,35 +280,34 @@ class AgreementTest(base.LibvirtTestCase):
                 **({} if wanted.bits is None else {'bits': str(wanted.bits)})),
             guest_maxphysaddr(xml))
         image_arch = props.get('hw_architecture')
-        host_guests = etree.fromstring(
-            compute['capabilities'].encode()).xpath('guest/arch/@name')
-        if image_arch is None or image_arch in host_guests:
+        if image_arch is None or image_arch in params['guest_arches']:
             self.assertTrue(picked, 'the driver accepts %s on a host the '
                             'scheduler does not pick' % (wanted,))
 
 
 class LiveMigrationAgreementTest(base.LibvirtTestCase):
 
-    @given(compute_hosts(), compute_hosts(), st.one_of(
+    @given(host_pairs(), st.one_of(
         # 36: the smallest width the resolver takes for 2 GiB of RAM.
         st.integers(36, 52).map(lambda b: {'hw:maxphysaddr_mode': 'emulate',
                                            'hw:maxphysaddr_bits': str(b)}),
         st.just({'hw:maxphysaddr_mode': 'passthrough'}), st.just({})))
     def test_live_migration_allowed_iff_spawn_would_be_and_width_kept(
-            self, source, dest, specs):
+            self, pair, specs):
+        source, dest = pair
         flavor = objects.Flavor(memory_mb=2048, vcpus=1, extra_specs=specs)
         instance = objects.Instance(uuid=INSTANCE_UUID, name='instance-1',
                                     flavor=flavor)
-        settings = {k: v for k, v in source.items() if k != 'flags'}
-        with hosts.libvirt_flags(**source['flags']), hosts.fake_compute(
+        settings, flags = make_host(source)
+        with hosts.libvirt_flags(**flags), hosts.fake_compute(
                 **settings) as (driver, conn):
             try:
                 driver.spawn(instance, None, flavor)
             except exception.MaxPhysAddrUnsupported:
                 return
             record = driver.get_available_resource()
-        settings = {k: v for k, v in dest.items() if k != 'flags'}
-        with hosts.libvirt_flags(**dest['flags']), hosts.fake_compute(
+        settings, flags = make_host(dest)
+        with hosts.libvirt_flags(**flags), hosts.fake_compute(
                 **settings) as (driver, conn):
             try:
                 driver.check_can_live_migrate_destination(instance, None,
@@ -229,14 +321,8 @@ class LiveMigrationAgreementTest(base.LibvirtTestCase):
             except exception.MaxPhysAddrUnsupported:
                 spawns = False
 
-        def width(compute):
-            cpu = hosts.host_cpu(compute['capabilities'])
-            element = hosts.maxphysaddr_element(cpu)
-            return None if element is None else hosts.width(
-                element.get('bits'))
-
         expected = spawns
         if specs.get('hw:maxphysaddr_mode') == 'passthrough':
-            expected = spawns and width(source) is not None and \
-                width(source) == width(dest)
+            expected = spawns and host_width(source) is not None and \
+                host_width(source) == host_width(dest)
         self.assertEqual(expected, allowed)
