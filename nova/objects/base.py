@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from oslo_versionedobjects import base as ovo_base
 
 
@@ -27,6 +29,24 @@ class NovaObject(ovo_base.VersionedObject):
 
     OBJ_SERIAL_NAMESPACE = 'nova_object'
     OBJ_PROJECT_NAMESPACE = 'nova'
+
+    @classmethod
+    def _obj_from_primitive(cls, context: Any, objver: str,
+                            primitive: dict[str, Any]) -> NovaObject:
+        """Load a primitive, forgetting changes to fields it has no value
+        for.
+
+        oslo.versionedobjects backports a child object (``ImageMetaProps``
+        inside a ``RequestSpec`` sent to a pinned, older service) by
+        dropping the newer fields from its data but not from its list of
+        changes.  A service that knows those fields would then hold
+        "changed" fields without values, and ``obj_get_changes()`` (every
+        save) would fail trying to load them.
+        """
+        self = super()._obj_from_primitive(context, objver, primitive)
+        self._changed_fields = {name for name in self._changed_fields
+                                if self.obj_attr_is_set(name)}
+        return self
 
 
 class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):

@@ -56,7 +56,10 @@ def large_guest(**extra_specs):
     return fakes.spec(extra_specs, memory_mb=1536 * 1024, root_gb=0)
 
 
-class SchedulingTest(unittest.TestCase):
+class ComputeNodesTestCase(unittest.TestCase):
+    """The COMPUTE_NODES in real Placement, their drivers, records and host
+    states; :meth:`schedule` runs a request the scheduler's way.  Shared
+    with the move and mixed-version tests."""
 
     @classmethod
     def setUpClass(cls):
@@ -64,6 +67,8 @@ class SchedulingTest(unittest.TestCase):
         cls.placement.start(cls.addClassCleanup)
         # use_fake_libvirt() registers its undo with the "test" it is given.
         holder = types.SimpleNamespace(addCleanup=cls.addClassCleanup)
+        cls.drivers = {}
+        cls.records = {}
         cls.host_states = {}
         cls.traits = {}
         for name, (fixture, libversion, qemu) in COMPUTE_NODES.items():
@@ -71,8 +76,8 @@ class SchedulingTest(unittest.TestCase):
                 fakelibvirt.use_fake_libvirt(
                     holder, capabilities=f.read(), libversion=libversion,
                     hv_version=qemu, hostname=name, memory_mb=4 * TiB_MB)
-            driver = libvirt_driver.LibvirtDriver()
-            record = driver.get_available_resource()
+            driver = cls.drivers[name] = libvirt_driver.LibvirtDriver()
+            record = cls.records[name] = driver.get_available_resource()
             cls.traits[name] = {trait for trait, present in
                                 driver.capabilities_as_traits().items()
                                 if present}
@@ -93,6 +98,9 @@ class SchedulingTest(unittest.TestCase):
         return ({h.host for h in passed},
                 {r.host_state.host: (r.filter_name, r.reason)
                  for r in rejections})
+
+
+class SchedulingTest(ComputeNodesTestCase):
 
     def test_driver_reports(self):
         self.assertEqual({

@@ -1,0 +1,136 @@
+"""Mixed versions: objects backported for services that know only
+``ImageMetaProps`` 1.0, and what a guest built from them gets.
+
+During a rolling upgrade the RPC version is pinned to the oldest service's,
+so a ``RequestSpec`` travels with its ``ImageMetaProps`` backported to 1.0:
+the two maxphysaddr image properties are dropped on the way.  Flavor extra
+specs are untouched (``Flavor`` did not change).
+"""
+
+from lxml import etree
+
+from nova import objects
+from nova.virt import hardware
+from nova.virt.libvirt import driver as libvirt_driver
+from nova.virt.libvirt import host
+from tests.unit.virt.libvirt import base
+from tests.unit.virt.libvirt import test_config
+
+objects.register_all()
+
+# What a service that predates the feature knows: every object at 1.0.
+PREVIOUS_VERSIONS = {'RequestSpec': '1.0', 'Flavor': '1.0',
+                     'ImageMeta': '1.0', 'ImageMetaProps': '1.0',
+                     'Instance': '1.0'}
+IMAGE_PROPS = {'hw_architecture': 'x86_64', 'hw_maxphysaddr_mode': 'emulate',
+               'hw_maxphysaddr_bits': 42}
+EMULATE_42 = {'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '42'}
+
+
+def request_spec(extra_specs=None, image_props=None):
+    return objects.RequestSpec(
+        flavor=objects.Flavor(memory_mb=2048, vcpus=2,
+                              extra_specs=dict(extra_specs or {})),
+        image=objects.ImageMeta.from_dict(
+            {'properties': dict(image_props or {})}))
+
+
+def over_pinned_rpc(spec):
+    """The spec as a service pinned to the previous version receives it."""
+    primitive = spec.obj_to_primitive(
+        target_version=PREVIOUS_VERSIONS['RequestSpec'],
+        version_manifest=PREVIOUS_VERSIONS)
+    return primitive, objects.RequestSpec.obj_from_primitive(primitive)
+
+
+def props_primitive(primitive):
+    return primitive['nova_object.data']['image']['nova_object.data'][
+        'properties']
+
+
+class BackportTest(base.LibvirtTestCase):
+
+    def test_both_image_fields_are_dropped(self):
+        primitive, _ = over_pinned_rpc(request_spec(image_props=IMAGE_PROPS))
+        props = props_primitive(primitive)
+        self.assertEqual('1.0', props['nova_object.version'])
+        self.assertEqual({'hw_architecture': 'x86_64'},
+                         props['nova_object.data'])
+
+    def test_received_object_has_no_request_and_no_stale_changes(self):
+        _, received = over_pinned_rpc(request_spec(image_props=IMAGE_PROPS))
+        props = received.image.properties
+        self.assertIsNone(props.get('hw_maxphysaddr_mode'))
+        self.assertIsNone(props.get('hw_maxphysaddr_bits'))
+        self.assertIsNone(hardware.get_maxphysaddr_request(received.flavor,
+                                                           received.image))
+        # oslo.versionedobjects leaves the dropped fields in the child's
+        # list of changes; a service that knows them must not try to load
+        # them (it raised NotImplementedError on every save).
+        self.assertEqual({'hw_architecture': 'x86_64'},
+                         props.obj_get_changes())
+        again = received.obj_to_primitive()
+        self.assertEqual(received.image.properties.hw_architecture,
+                         props_primitive(again)['nova_object.data'][
+                             'hw_architecture'])
+
+    def guest_maxphysaddr(self, spec):
+        self.conn.capabilities = test_config.fixture(
+            'host-capabilities-amd-x86_64-48bit-libvirt-9.0.xml')
+        drv = libvirt_driver.LibvirtDriver(host.Host())
+        instance = objects.Instance(
+            uuid='2b1e6a3c-0f25-4bb0-9c8e-7d8e1f6a9e11', name='instance-1')
+        guest = drv._get_guest_config(instance, spec.image, spec.flavor)
+        node = etree.fromstring(guest.to_xml()).find('cpu/maxphysaddr')
+        return None if node is None else dict(node.attrib)
+
+    def test_guest_built_from_the_backport_gets_no_maxphysaddr(self):
+        spec = request_spec(image_props=IMAGE_PROPS)
+        self.assertEqual({'mode': 'emulate', 'bits': '42'},
+                         self.guest_maxphysaddr(spec))
+        _, received = over_pinned_rpc(spec)
+        self.assertIsNone(self.guest_maxphysaddr(received))
+
+    def test_flavor_extra_specs_survive(self):
+        _, received = over_pinned_rpc(request_spec(extra_specs=EMULATE_42,
+                                                   image_props=IMAGE_PROPS))
+        self.assertEqual({'mode': 'emulate', 'bits': '42'},
+                         self.guest_maxphysaddr(received))
+
+
+class PreviousVersionPrimitiveTest(base.LibvirtTestCase):
+
+    def test_request_spec_from_a_previous_version_service_loads(self):
+        # Written by hand, as a service that predates the feature sends it.
+        primitive = {
+            'nova_object.name': 'RequestSpec',
+            'nova_object.namespace': 'nova',
+            'nova_object.version': '1.0',
+            'nova_object.data': {
+                'num_instances': 1,
+                'flavor': {
+                    'nova_object.name': 'Flavor',
+                    'nova_object.namespace': 'nova',
+                    'nova_object.version': '1.0',
+                    'nova_object.data': {'memory_mb': 2048, 'vcpus': 2,
+                                         'extra_specs': EMULATE_42},
+                },
+                'image': {
+                    'nova_object.name': 'ImageMeta',
+                    'nova_object.namespace': 'nova',
+                    'nova_object.version': '1.0',
+                    'nova_object.data': {'properties': {
+                        'nova_object.name': 'ImageMetaProps',
+                        'nova_object.namespace': 'nova',
+                        'nova_object.version': '1.0',
+                        'nova_object.data': {'hw_architecture': 'x86_64'},
+                        'nova_object.changes': ['hw_architecture'],
+                    }},
+                },
+            },
+        }
+        spec = objects.RequestSpec.obj_from_primitive(primitive)
+        self.assertEqual('1.0', spec.image.properties.VERSION)
+        self.assertEqual(
+            hardware.MaxPhysAddrRequest('emulate', 42),
+            hardware.get_maxphysaddr_request(spec.flavor, spec.image))
