@@ -68,14 +68,24 @@ def _error(exc: exception.NovaException) -> dict[str, Any]:
     return {'type': type(exc).__name__, 'message': str(exc)}
 
 
+def validate_request(flavor: Any, image_props: dict[str, Any]
+                     ) -> tuple[Any, hardware.MaxPhysAddrRequest | None]:
+    """What Nova's API checks at boot: the flavor's extra specs, the image's
+    properties, and the maxphysaddr request they resolve to.
+
+    :returns: the ``ImageMeta`` and the request (or None)
+    :raises Invalid: the API's refusal (HTTP 400)
+    """
+    validators.validate_all(flavor.extra_specs)
+    image = objects.ImageMeta.from_dict(
+        {'name': 'image', 'properties': image_props})
+    return image, hardware.get_maxphysaddr_request(flavor, image)
+
+
 def _api(report: BootReport, flavor: Any, image_props: dict[str, Any]
          ) -> tuple[Any, Any] | None:
-    """Nova's API: the flavor's extra specs and the image, validated."""
     try:
-        validators.validate_all(flavor.extra_specs)
-        image = objects.ImageMeta.from_dict(
-            {'name': 'image', 'properties': image_props})
-        request = hardware.get_maxphysaddr_request(flavor, image)
+        image, request = validate_request(flavor, image_props)
     except exception.Invalid as exc:
         report.add('api', False, 'the API refuses the request (HTTP %d)'
                    % exc.code, error=_error(exc))

@@ -20,7 +20,6 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from nova.api.validation.extra_specs import validators
 from nova.cmd import boot_path
 from nova.cmd import simulated_hosts
 import nova.conf
@@ -80,15 +79,14 @@ def format_mib(mib: int) -> str:
     return '%d MiB' % mib
 
 
-def build_flavor(args: argparse.Namespace) -> objects.Flavor:
-    return objects.Flavor(name=args.flavor_name, memory_mb=args.ram,
-                          vcpus=args.vcpus, root_gb=args.disk,
-                          extra_specs=dict(args.property))
-
-
-def build_image(args: argparse.Namespace) -> objects.ImageMeta:
-    return objects.ImageMeta.from_dict(
-        {'name': 'image', 'properties': dict(args.image_property)})
+def build_flavor(args: argparse.Namespace,
+                 specs: list[tuple[str, str]] | None = None
+                 ) -> objects.Flavor:
+    """The flavor from the command line; ``specs`` replace --property."""
+    return objects.Flavor(
+        name=args.flavor_name, memory_mb=args.ram, vcpus=args.vcpus,
+        root_gb=args.disk,
+        extra_specs=dict(args.property if specs is None else specs))
 
 
 def error_dict(exc: exception.NovaException) -> dict[str, Any]:
@@ -110,10 +108,8 @@ def check_request(args: argparse.Namespace) -> dict[str, Any]:
         'request': None, 'error': None, 'warnings': [],
     }
     try:
-        flavor = build_flavor(args)
-        validators.validate_all(flavor.extra_specs)
-        image = build_image(args)
-        request = hardware.get_maxphysaddr_request(flavor, image)
+        _image, request = boot_path.validate_request(
+            build_flavor(args), dict(args.image_property))
     except exception.Invalid as exc:
         result['error'] = error_dict(exc)
         return result
@@ -308,10 +304,8 @@ def print_report(report: boot_path.BootReport) -> None:
 
 def run_boot(args: argparse.Namespace, hosts: list[boot_path.ComputeHost],
              specs: list[tuple[str, str]]) -> boot_path.BootReport:
-    flavor = objects.Flavor(name=args.flavor_name, memory_mb=args.ram,
-                            vcpus=args.vcpus, root_gb=args.disk,
-                            extra_specs=dict(specs))
-    return boot_path.boot(flavor, dict(args.image_property), hosts)
+    return boot_path.boot(build_flavor(args, specs),
+                          dict(args.image_property), hosts)
 
 
 def print_hosts(hosts: list[boot_path.ComputeHost], backend: str) -> None:
