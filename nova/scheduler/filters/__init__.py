@@ -116,8 +116,9 @@ def maxphysaddr_check(flavor: Any, image_meta: Any) -> HostCheck | None:
     The guest's request comes from the one resolver, whichever of flavor
     and image set it: a guest asking for N bits needs a host reporting at
     least N, and a host whose width is unknown cannot be trusted with it
-    (fail closed).  ``passthrough`` has no bits to compare (the required
-    trait decides), nor has a guest without the feature.
+    (fail closed).  A ``passthrough`` guest gets the host's width, which
+    must hold its RAM (:func:`_passthrough_check`).  A guest without the
+    feature has nothing to check.
     """
     try:
         request = hardware.get_maxphysaddr_request(flavor, image_meta)
@@ -125,8 +126,10 @@ def maxphysaddr_check(flavor: Any, image_meta: Any) -> HostCheck | None:
         LOG.warning('Rejecting every host for an invalid request: %s',
                     exc.format_message())
         return reject_all('the request is invalid: %s' % exc.format_message())
-    if request is None or request.bits is None:
+    if request is None:
         return None
+    if request.bits is None:
+        return _passthrough_check(request, flavor.memory_mb)
     needed = request.bits
     wanted = 'the guest (%s) needs at least %d bits' % (request, needed)
     # Hosts share a handful of widths and of reasons for not knowing
@@ -150,4 +153,29 @@ def maxphysaddr_check(flavor: Any, image_meta: Any) -> HostCheck | None:
             reason = reasons[bits] = (
                 'host has %d physical address bits; %s' % (bits, wanted))
         return reason
+    return check
+
+
+def _passthrough_check(request: hardware.MaxPhysAddrRequest,
+                       memory_mb: int) -> HostCheck:
+    """``passthrough``: the guest gets the host's own width, which must
+    hold its RAM (the API could not check this; the driver refuses it).
+
+    A host whose width is unknown passes: the required trait decides, as
+    for the driver, which has nothing to compare either.
+    """
+    verdicts: dict[int, str | None] = {}
+
+    def check(host_state: host_manager.HostState) -> str | None:
+        bits = host_state.maxphysaddr_bits
+        if bits is None:
+            return None
+        if bits not in verdicts:
+            verdicts[bits] = None if hardware.maxphysaddr_bits_fit(
+                memory_mb, bits) else (
+                'host has %d physical address bits; the guest (%s) would '
+                'get them, too few for its %d MiB of RAM (it needs at least '
+                '%d)' % (bits, request, memory_mb,
+                         hardware.get_min_maxphysaddr_bits(memory_mb)))
+        return verdicts[bits]
     return check

@@ -316,10 +316,10 @@ class LibvirtDriver(driver.ComputeDriver):
                 access_mode=FILE_BACKED_ACCESS)
         return guest
 
-    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest
-                             ) -> str | None:
-        """Why this host cannot give a guest ``request``, or None when it
-        can.
+    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest,
+                             memory_mb: int) -> str | None:
+        """Why this host cannot give a guest of ``memory_mb`` ``request``,
+        or None when it can.
 
         The one host-side rule for every way a guest arrives here: spawn,
         live migration, cold migration and resize.  (A non-x86 guest never
@@ -328,11 +328,20 @@ class LibvirtDriver(driver.ComputeDriver):
         reason = self._maxphysaddr_unsupported_reason(request.mode)
         if reason is not None:
             return reason
+        maxphysaddr = self._host.get_capabilities().host.cpu.maxphysaddr
+        host_bits = None if maxphysaddr is None else maxphysaddr.bits
         if request.is_emulate:
-            host_bits = self._host.get_capabilities().host.cpu.maxphysaddr.bits
             if request.bits > host_bits:
                 return ('bits=%d is more than the host CPU\'s %d physical '
                         'address bits' % (request.bits, host_bits))
+        elif host_bits is not None and not hardware.maxphysaddr_bits_fit(
+                memory_mb, host_bits):
+            # The API could not check this: the width is the host's.
+            return ('passthrough gives the guest this host\'s %d physical '
+                    'address bits, too few for %d MiB of RAM (it needs at '
+                    'least %d)' % (host_bits, memory_mb,
+                                   hardware.get_min_maxphysaddr_bits(
+                                       memory_mb)))
         return None
 
     def _check_guest_config(self, guest: vconfig.LibvirtConfigGuest) -> None:
@@ -348,7 +357,7 @@ class LibvirtDriver(driver.ComputeDriver):
             return
         wanted = guest.cpu.maxphysaddr
         request = hardware.MaxPhysAddrRequest(wanted.mode, wanted.bits)
-        reason = self._maxphysaddr_refusal(request)
+        reason = self._maxphysaddr_refusal(request, guest.memory // 1024)
         if reason is not None:
             raise exception.MaxPhysAddrUnsupported(
                 host=self._host.get_hostname(), request=str(request),
@@ -415,7 +424,7 @@ class LibvirtDriver(driver.ComputeDriver):
         request = hardware.get_maxphysaddr_request(flavor, image_meta)
         if request is None:
             return None
-        reason = self._maxphysaddr_refusal(request)
+        reason = self._maxphysaddr_refusal(request, flavor.memory_mb)
         if reason is not None:
             raise self._refuse_move(request,
                                     'cannot be honoured here: ' + reason)

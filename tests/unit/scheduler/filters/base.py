@@ -34,6 +34,8 @@ class MaxPhysAddrBitsChecks:
     """
 
     bits_spec = None
+    # memory_mb -> a passthrough request from the filter's own source.
+    passthrough_spec = None
 
     def test_more_equal_fewer(self):
         spec = self.bits_spec(46)
@@ -60,3 +62,18 @@ class MaxPhysAddrBitsChecks:
                         fakes.host_with_bits(bits, as_json), spec)
                     self.assertTrue(reason.startswith(
                         'host physical address width is unknown'))
+
+    def test_passthrough_needs_a_width_that_holds_the_ram(self):
+        small = self.passthrough_spec(2048)
+        for bits in (36, 46, 52):
+            self.assertPasses(fakes.host_with_bits(bits), small)
+        # Nothing to compare: the required trait (and the driver) decide.
+        self.assertPasses(fakes.host_with_bits(fakes.NO_MAXPHYSADDR), small)
+        self.assertPasses(fakes.host_with_bits('abc'), small)
+        large = self.passthrough_spec(1536 * 1024)
+        self.assertPasses(fakes.host_with_bits(42), large)
+        self.assertRejects(
+            fakes.host_with_bits(41), large,
+            'host has 41 physical address bits; the guest (mode=passthrough) '
+            'would get them, too few for its 1572864 MiB of RAM (it needs at '
+            'least 42)')

@@ -42,8 +42,8 @@ def emulate(bits, memory_mb=2048):
                                 'hw:maxphysaddr_bits': str(bits)})
 
 
-def passthrough():
-    return flavor(**{'hw:maxphysaddr_mode': 'passthrough'})
+def passthrough(memory_mb=2048):
+    return flavor(memory_mb, **{'hw:maxphysaddr_mode': 'passthrough'})
 
 
 def image(**props):
@@ -446,6 +446,17 @@ class SpawnTest(DriverTestCase):
                 self.assertEqual({'mode': 'passthrough'},
                                  maxphysaddr_of(self.conn.defined[-1]))
                 drv.destroy(instance())
+
+    def test_passthrough_width_must_hold_the_ram(self):
+        # The API cannot check a width it does not know; this host can.
+        self.assertUnsupported(
+            passthrough(1536 * 1024),
+            "passthrough gives the guest this host's 39 physical address "
+            "bits, too few for 1572864 MiB of RAM (it needs at least 42)",
+            request='mode=passthrough', libvirt_refuses=False, caps=INTEL_39)
+        self.spawn(passthrough(1536 * 1024), caps=INTEL_46)
+        self.assertEqual({'mode': 'passthrough'},
+                         maxphysaddr_of(self.conn.defined[-1]))
 
     def test_passthrough_needs_kvm(self):
         # Under TCG QEMU accepts host-phys-bits=on and keeps 40 bits
