@@ -174,6 +174,13 @@ class MaxPhysAddrBits(FieldType):
         return utils.strict_int(value, cls.MIN, cls.MAX)
 
 
+# A host CPU's physical address width, as libvirt reports it: at most the
+# width of an address.  Anything else is junk, read as "unknown" by the
+# driver and the scheduler alike.
+HOST_PHYS_BITS_MIN = 1
+HOST_PHYS_BITS_MAX = 64
+
+
 class ArchitectureField(fields.BaseEnumField):
     AUTO_TYPE = Architecture()
 

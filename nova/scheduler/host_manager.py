@@ -29,9 +29,6 @@ LOG = logging.getLogger(__name__)
 
 CPU_INFO_MAXPHYSADDR = 'maxphysaddr'
 CPU_INFO_BITS = 'bits'
-# A host's physical address width is at most the width of an address.
-MIN_HOST_PHYS_BITS = 1
-MAX_HOST_PHYS_BITS = 64
 
 # The attributes ``capabilities:<attribute>[:...]`` extra specs may name
 # (anything else is looked up in ``stats``, as Nova does).
@@ -175,8 +172,8 @@ class HostState:
                 CPU_INFO_MAXPHYSADDR, CPU_INFO_BITS)
         raw = maxphysaddr[CPU_INFO_BITS]
         try:
-            return utils.strict_int(raw, MIN_HOST_PHYS_BITS,
-                                    MAX_HOST_PHYS_BITS), None
+            return utils.strict_int(raw, fields.HOST_PHYS_BITS_MIN,
+                                    fields.HOST_PHYS_BITS_MAX), None
         except ValueError as exc:
             return None, 'cpu_info %s %s is %r: %s' % (
                 CPU_INFO_MAXPHYSADDR, CPU_INFO_BITS, raw, exc)

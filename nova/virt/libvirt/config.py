@@ -132,9 +132,9 @@ def _format_str(value: Any) -> str:
     return value
 
 
-def _int_kind(minimum: int) -> _Kind:
-    return _Kind(lambda text: utils.strict_int(text, minimum),
-                 lambda value: str(utils.strict_int(value, minimum)))
+def _int_kind(minimum: int, maximum: int | None = None) -> _Kind:
+    return _Kind(lambda text: utils.strict_int(text, minimum, maximum),
+                 lambda value: str(utils.strict_int(value, minimum, maximum)))
 
 
 def _enum_kind(allowed: Iterable[str]) -> _Kind:
@@ -147,6 +147,7 @@ STR = _Kind(str, _format_str)
 UINT = _int_kind(0)
 POSITIVE_INT = _int_kind(1)
 MAXPHYSADDR_MODE = _enum_kind(fields.MaxPhysAddrMode.ALL)
+PHYS_BITS = _int_kind(fields.HOST_PHYS_BITS_MIN, fields.HOST_PHYS_BITS_MAX)
 
 
 # --- fields: Python attribute <-> place in the document ----------------------
@@ -395,8 +396,8 @@ class LibvirtConfigCPUMaxPhysAddr(LibvirtConfigObject):
 
     ROOT_NAME = 'maxphysaddr'
     mode = XMLProperty('@mode', MAXPHYSADDR_MODE)
-    bits = XMLProperty('@bits', POSITIVE_INT)
-    limit = XMLProperty('@limit', POSITIVE_INT)
+    bits = XMLProperty('@bits', PHYS_BITS)
+    limit = XMLProperty('@limit', PHYS_BITS)
 
 
 class LibvirtConfigCPU(LibvirtConfigObject):

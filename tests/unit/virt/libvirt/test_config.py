@@ -317,11 +317,11 @@ class FormatTest(unittest.TestCase):
                 (config.LibvirtConfigGuestCPUMaxPhysAddr(mode='emulate',
                                                          bits='abc'),
                  "maxphysaddr/@bits: cannot write 'abc': must be a decimal "
-                 "integer >= 1"),
+                 "integer from 1 to 64"),
                 (config.LibvirtConfigGuestCPUMaxPhysAddr(mode='emulate',
                                                          bits=0),
                  'maxphysaddr/@bits: cannot write 0: must be a decimal '
-                 'integer >= 1'),
+                 'integer from 1 to 64'),
                 (config.LibvirtConfigGuestCPUMaxPhysAddr(mode='Emulate',
                                                          bits=42),
                  "maxphysaddr/@mode: cannot write 'Emulate': must be one "
