@@ -81,6 +81,10 @@ class Architecture(BaseNovaEnum):
 
 
 X86_ARCHES = (Architecture.X86_64, Architecture.I686)
+# Guests whose physical address width can be set: QEMU refuses phys-bits
+# for CPUs without long mode ("phys-bits is not user-configurable in 32
+# bit"), so x86_64 only.
+MAXPHYSADDR_ARCHES = (Architecture.X86_64,)
 
 
 class HVType(BaseNovaEnum):

@@ -170,14 +170,16 @@ def get_maxphysaddr_request(flavor: Any,
                     bits_key, bits, FLAVOR_MODE_KEY, IMAGE_MODE_KEY)))
         return None
 
-    if image_arch is not None and image_arch not in fields.X86_ARCHES:
-        # No host could start it (QEMU and libvirt set the width for x86
-        # CPUs only), yet x86 hosts that also run such guests would pass
-        # the scheduler: refuse it here, before scheduling.
+    if (image_arch is not None and
+            image_arch not in fields.MAXPHYSADDR_ARCHES):
+        # No host could start it (QEMU sets the width for 64-bit x86 CPUs
+        # only), yet x86_64 hosts that also run such guests would pass the
+        # scheduler: refuse it here, before scheduling.
         raise exception.InvalidMaxPhysAddrRequest(reason=(
-            '%s=%s sets the guest\'s physical address width, which only x86 '
-            'guests have, but the image sets %s=%s; remove %s, or use an x86 '
-            'image' % (mode_key, mode, IMAGE_ARCH_KEY, image_arch, mode_key)))
+            '%s=%s sets the guest\'s physical address width, which only '
+            'x86_64 guests have, but the image sets %s=%s; remove %s, or use '
+            'an x86_64 image' % (mode_key, mode, IMAGE_ARCH_KEY, image_arch,
+                                 mode_key)))
 
     if mode == fields.MaxPhysAddrMode.PASSTHROUGH:
         if bits is not None:

@@ -100,8 +100,24 @@ class RefusalTest(base.RealQEMUTestCase):
         self.assertRefusedBeforeLibvirt(
             exception.InvalidMaxPhysAddrRequest,
             "Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets "
-            "the guest's physical address width, which only x86 guests "
+            "the guest's physical address width, which only x86_64 guests "
             "have, but the image sets hw_architecture=aarch64; remove "
-            "hw:maxphysaddr_mode, or use an x86 image",
+            "hw:maxphysaddr_mode, or use an x86_64 image",
             self.flavor(mode='emulate', bits='42'),
             self.image(hw_architecture='aarch64'))
+
+    def test_32_bit_x86_guest(self):
+        # libvirt takes maxphysaddr for any x86 guest, but QEMU sets the
+        # width only for CPUs with long mode.
+        self.assertRefusedBeforeLibvirt(
+            exception.InvalidMaxPhysAddrRequest,
+            "Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets "
+            "the guest's physical address width, which only x86_64 guests "
+            "have, but the image sets hw_architecture=i686; remove "
+            "hw:maxphysaddr_mode, or use an x86_64 image",
+            self.flavor(mode='emulate', bits='36'),
+            self.image(hw_architecture='i686'))
+        config = self.guest_config(self.flavor(mode='emulate', bits='36'))
+        config.os_arch = fields.Architecture.I686
+        self.assertLibvirtRefuses(
+            config, 'phys-bits is not user-configurable in 32 bit')

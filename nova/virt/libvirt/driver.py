@@ -147,9 +147,9 @@ class LibvirtDriver(driver.ComputeDriver):
                         _version_str(self._host.get_version())))
         cpu = self._host.get_capabilities().host.cpu
         arch = fields.Architecture.canonicalize(cpu.arch)
-        if arch not in fields.X86_ARCHES:
-            return ('the physical address width can only be set on x86, and '
-                    'this host is %s' % arch)
+        if arch not in fields.MAXPHYSADDR_ARCHES:
+            return ('the physical address width can only be set on x86_64, '
+                    'and this host is %s' % arch)
         if mode == fields.MaxPhysAddrMode.EMULATE:
             if cpu.maxphysaddr is None or cpu.maxphysaddr.bits is None:
                 return ('the host capabilities do not report the host\'s '

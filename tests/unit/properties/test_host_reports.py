@@ -86,7 +86,7 @@ class CapabilitiesDocumentTest(base.LibvirtTestCase):
         bits = None if element is None else hosts.width(element.get('bits'))
         if bits is not None and bits > MAX_HOST_BITS:
             bits = None
-        x86 = hosts.is_x86(cpu)
+        x86 = hosts.is_x86_64(cpu)
         self.assertEqual({EMULATED: x86 and bits is not None,
                           PASSTHROUGH: x86}, traits)
 
@@ -142,7 +142,7 @@ class VersionsTest(base.LibvirtTestCase):
                 new_enough = (libversion >= hosts.LIBVIRT_8_7 and
                               hv_type == 'QEMU' and
                               hv_version >= hosts.QEMU_2_7 and
-                              hosts.is_x86(cpu))
+                              hosts.is_x86_64(cpu))
                 has_bits = (element is not None and
                             hosts.width(element.get('bits')) is not None)
                 self.assertEqual({

@@ -142,20 +142,23 @@ class ResolverTest(unittest.TestCase):
                 (flavor(), {'hw_maxphysaddr_mode': 'passthrough'},
                  'hw_maxphysaddr_mode', 'passthrough', 'ppc64le'),
                 (flavor(mode='passthrough'), {}, 'hw:maxphysaddr_mode',
-                 'passthrough', 'arm64')):
+                 'passthrough', 'arm64'),
+                # QEMU: "phys-bits is not user-configurable in 32 bit".
+                (flavor(mode='emulate', bits='36'), {}, 'hw:maxphysaddr_mode',
+                 'emulate', 'i686')):
             with self.subTest(arch=arch):
                 props = dict(i, hw_architecture=arch)
                 self.assertRejected(
                     exception.InvalidMaxPhysAddrRequest,
                     "Invalid maxphysaddr request: %s=%s sets the guest's "
-                    "physical address width, which only x86 guests have, "
+                    "physical address width, which only x86_64 guests have, "
                     "but the image sets hw_architecture=%s; remove %s, or "
-                    "use an x86 image" % (
+                    "use an x86_64 image" % (
                         mode_key, mode,
                         objects.ImageMetaProps.from_dict(
                             props).hw_architecture, mode_key),
                     f, objects.ImageMeta.from_dict({'properties': props}))
-        for arch in ('x86_64', 'i686', 'amd64'):
+        for arch in ('x86_64', 'amd64'):
             with self.subTest(arch=arch):
                 self.assertEqual(
                     hardware.MaxPhysAddrRequest('emulate', 42),

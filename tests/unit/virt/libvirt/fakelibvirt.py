@@ -29,6 +29,8 @@ VIR_ERR_CONFIG_UNSUPPORTED = 67
 VIR_FROM_QEMU = 10
 
 X86_ARCHES = ('x86_64', 'i686')
+# CPUs whose phys-bits QEMU lets a guest set.
+LONG_MODE_ARCHES = ('x86_64',)
 # The libvirt version from which mode='passthrough' no longer needs a
 # host-passthrough guest CPU (libvirt 8.7 refuses, 9.0.0 accepts).
 PASSTHROUGH_ANY_CPU_LIBVERSION = 9000000
@@ -128,6 +130,13 @@ class Domain:
         if self._conn.start_error is not None:
             raise libvirtError(self._conn.start_error,
                                VIR_ERR_INTERNAL_ERROR)
+        root = etree.fromstring(self._xml.encode())
+        if (root.find('cpu/maxphysaddr') is not None and
+                root.find('os/type').get('arch') not in LONG_MODE_ARCHES):
+            # libvirt defines it; QEMU refuses to start it (QEMU 7.2).
+            raise libvirtError(
+                'fake libvirt: qemu: phys-bits is not user-configurable in '
+                '32 bit', VIR_ERR_INTERNAL_ERROR)
         self._active = True
         return 0
 

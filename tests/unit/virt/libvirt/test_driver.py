@@ -507,7 +507,7 @@ class SpawnTest(DriverTestCase):
     def test_non_x86_host(self):
         self.assertUnsupported(
             emulate(42), 'the physical address width can only be set on '
-            'x86, and this host is aarch64', caps=AARCH64)
+            'x86_64, and this host is aarch64', caps=AARCH64)
 
     def test_non_x86_guest(self):
         # No host could start it, so the resolver refuses it before any
@@ -518,9 +518,9 @@ class SpawnTest(DriverTestCase):
                       emulate(42))
         self.assertEqual(
             'Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets '
-            "the guest's physical address width, which only x86 guests "
+            "the guest's physical address width, which only x86_64 guests "
             'have, but the image sets hw_architecture=aarch64; remove '
-            'hw:maxphysaddr_mode, or use an x86 image', str(ctx.exception))
+            'hw:maxphysaddr_mode, or use an x86_64 image', str(ctx.exception))
         self.assertFalse(ctx.exception.reschedulable)
         self.assertEqual([], self.conn.defined)
 

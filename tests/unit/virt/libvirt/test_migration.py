@@ -92,7 +92,7 @@ class LiveMigrationTest(MoveTestCase):
                  "the host capabilities do not report the host's physical "
                  "address width, so no width can be checked against it"),
                 ({'caps': AARCH64},
-                 'the physical address width can only be set on x86, and '
+                 'the physical address width can only be set on x86_64, and '
                  'this host is aarch64')):
             with self.subTest(**kwargs):
                 dest = self.dest(**kwargs)
@@ -182,7 +182,7 @@ class LiveMigrationTest(MoveTestCase):
         with self.assertRaises(exception.InvalidMaxPhysAddrRequest) as ctx:
             self.live(emulate(42), dest, src,
                       image_meta=image(hw_architecture='aarch64'))
-        self.assertIn('which only x86 guests have, but the image sets '
+        self.assertIn('which only x86_64 guests have, but the image sets '
                       'hw_architecture=aarch64', str(ctx.exception))
 
     def test_the_resolver_decides(self):
