@@ -69,7 +69,7 @@ def get_filtered_hosts(host_states: Iterable[host_manager.HostState],
     rejections: list[Rejection] = []
     debug = LOG.isEnabledFor(logging.DEBUG)
     for host_filter in host_filters:
-        check = host_filter.prepare(spec_obj)
+        check = filters.prepare_safely(host_filter, spec_obj)
         if check is None:
             continue
         name = host_filter.name

@@ -14,6 +14,7 @@ from typing import Any
 from nova.api.validation.extra_specs import validators
 from nova import exception
 from nova.objects import fields
+from nova.objects import image_meta as image_meta_obj
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -108,10 +109,21 @@ def get_min_maxphysaddr_bits(memory_mb: int, amd_vendor: bool = True) -> int:
     return max(fields.MaxPhysAddrBits.MIN + 1, (end - 1).bit_length())
 
 
-def _image_props(image_meta: Any) -> Any:
-    if image_meta is None:
-        return None
-    return getattr(image_meta, 'properties', image_meta)
+def _image_props(image_meta: Any) -> image_meta_obj.ImageMetaProps | None:
+    """The image's typed properties (validated when they were set).
+
+    :raises TypeError: for anything but ``ImageMeta``, ``ImageMetaProps`` or
+        None: a raw dict would skip the validation the object does.
+    """
+    if image_meta is None or isinstance(image_meta,
+                                        image_meta_obj.ImageMetaProps):
+        return image_meta
+    if isinstance(image_meta, image_meta_obj.ImageMeta):
+        if not image_meta.obj_attr_is_set('properties'):
+            return None
+        return image_meta.properties
+    raise TypeError('image_meta must be an ImageMeta, ImageMetaProps or '
+                    'None, not %s' % type(image_meta).__name__)
 
 
 def _pick(setting: str, flavor_key: str, flavor_val: Any, image_key: str,

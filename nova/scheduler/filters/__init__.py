@@ -52,12 +52,18 @@ class BaseHostFilter:
                       spec_obj: Any) -> str | None:
         """Why the host cannot take the request, or None if it can.
 
-        The request is parsed once per request object: a ``RequestSpec`` is
-        not changed while it is being scheduled, as in Nova.
+        The request is parsed once per request: the same ``RequestSpec``
+        with the same flavor and image objects (a resize gives the spec a
+        new flavor object, and is parsed again).  Changing a flavor's extra
+        specs in place while it is being scheduled is not noticed; Nova does
+        not do that.
         """
+        key = (spec_obj, getattr(spec_obj, 'flavor', None),
+               getattr(spec_obj, 'image', None))
         prepared = self._prepared
-        if prepared is None or prepared[0] is not spec_obj:
-            prepared = self._prepared = (spec_obj, self.prepare(spec_obj))
+        if prepared is None or any(
+                a is not b for a, b in zip(prepared[0], key)):
+            prepared = self._prepared = (key, prepare_safely(self, spec_obj))
         check = prepared[1]
         if check is None:
             return None
@@ -75,6 +81,19 @@ class BaseHostFilter:
         if LOG.isEnabledFor(logging.DEBUG):
             LOG.debug('%s fails %s: %s', host_state, self.name, reason)
         return False
+
+
+def prepare_safely(host_filter: BaseHostFilter, spec_obj: Any
+                   ) -> HostCheck | None:
+    """``host_filter.prepare(spec_obj)``; a request it cannot even read
+    (a malformed object handed to the scheduler) rejects every host instead
+    of stopping the scheduler."""
+    try:
+        return host_filter.prepare(spec_obj)
+    except Exception as exc:
+        LOG.exception('%s could not read the request', host_filter.name)
+        return reject_all('%s could not read the request (%s: %s)' % (
+            host_filter.name, type(exc).__name__, exc))
 
 
 def check_failed(host_state: host_manager.HostState, exc: Exception) -> str:

@@ -71,6 +71,23 @@ class ResolverTest(unittest.TestCase):
         self.assertEqual(expected, self.resolve(
             flavor(4 * TiB_MB, mode='passthrough')))
 
+    def test_image_meta_shapes(self):
+        # An image record without properties asks for nothing.
+        self.assertIsNone(self.resolve(
+            flavor(), objects.ImageMeta(name='no-properties')))
+        self.assertEqual(
+            hardware.MaxPhysAddrRequest('emulate', 42),
+            self.resolve(flavor(mode='emulate', bits='42'),
+                         objects.ImageMeta(name='no-properties')))
+        # A raw dict would skip the object's validation: refused.
+        for raw in ({'properties': {'hw_maxphysaddr_mode': 'emulate'}},
+                    {'hw_maxphysaddr_bits': '42'}):
+            with self.assertRaises(TypeError) as ctx:
+                self.resolve(flavor(), raw)
+            self.assertEqual('image_meta must be an ImageMeta, '
+                             'ImageMetaProps or None, not dict',
+                             str(ctx.exception))
+
     def test_image_meta_props_accepted_directly(self):
         self.assertEqual(
             hardware.MaxPhysAddrRequest('emulate', 40),

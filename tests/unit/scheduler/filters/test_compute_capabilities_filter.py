@@ -3,6 +3,7 @@
 import json
 from unittest import mock
 
+from nova import objects
 from nova.scheduler.filters import compute_capabilities_filter as ccf
 
 from tests.unit.scheduler import fakes
@@ -184,3 +185,28 @@ class UpstreamRegressionTest(FilterTestCase):
                     with self.subTest(bits=bits, as_json=as_json):
                         self.assertIs(False, self.filt.host_passes(
                             fakes.host_with_bits(bits, as_json), spec))
+
+
+class RequestShapeTest(FilterTestCase):
+    """Requests the scheduler may be handed, read safely and freshly."""
+
+    def test_image_without_properties(self):
+        spec = fakes.flavor_bits(42)
+        spec.image = objects.ImageMeta(name='no-properties')
+        self.assertPasses(fakes.host_with_bits(48), spec)
+        self.assertRejects(fakes.host_with_bits(40), spec)
+
+    def test_a_new_flavor_on_the_same_spec_is_read_again(self):
+        # As a resize does: same RequestSpec, another flavor object.
+        spec = fakes.flavor_bits(46)
+        host = fakes.host_with_bits(40)
+        self.assertRejects(host, spec)
+        spec.flavor = fakes.spec().flavor
+        self.assertPasses(host, spec)
+
+    def test_an_unreadable_request_rejects_every_host(self):
+        with self.assertLogs(LOGGER, 'ERROR'):
+            reason = self.assertRejects(fakes.host_with_bits(48), object())
+        self.assertTrue(reason.startswith(
+            'ComputeCapabilitiesFilter could not read the request '
+            '(AttributeError: '), reason)
