@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fractions
 import json
 import re
 import sys
@@ -26,6 +27,7 @@ import nova.conf
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova import utils
 from nova.virt import hardware
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import embedded
@@ -45,8 +47,9 @@ LOCAL_HOST_NAME = 'this-host'
 # flavor the demo boots, so Placement's MEMORY_MB check passes.
 EMBEDDED_FILE_BACKED_MEMORY_MB = 16 * 1024 * 1024
 
+# Binary units only: "TB" would be ambiguous (10**12 or 2**40).
 _SIZE_RE = re.compile(
-    r'(?P<num>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>[MGT]?)(?:i?B)?\Z',
+    r'(?P<num>[0-9]+(?:\.[0-9]+)?)\s*(?:(?P<unit>[MGT])(?:iB)?)?\Z',
     re.IGNORECASE)
 _UNIT_MB = {'': 1, 'M': 1, 'G': 1024, 'T': 1024 * 1024}
 
@@ -56,12 +59,22 @@ def parse_ram(text: str) -> int:
     match = _SIZE_RE.match(text.strip())
     if not match:
         raise argparse.ArgumentTypeError(
-            'RAM %r: expected a size such as 2048 (MiB), 64G or 1.5T' % text)
-    mib = float(match['num']) * _UNIT_MB[match['unit'].upper()]
-    if mib != int(mib) or mib <= 0:
+            'RAM %r: expected a size such as 2048 (MiB), 64G, 64GiB or 1.5T'
+            % text)
+    # Exact arithmetic: a float would round large sizes.
+    mib = fractions.Fraction(match['num']) * _UNIT_MB[
+        (match['unit'] or '').upper()]
+    if mib.denominator != 1 or mib <= 0:
         raise argparse.ArgumentTypeError(
             'RAM %r: must be a positive whole number of MiB' % text)
     return int(mib)
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        return utils.strict_int(text, 0)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError('%r %s' % (text, exc))
 
 
 def parse_key_value(text: str) -> tuple[str, str]:
@@ -117,13 +130,18 @@ def check_request(args: argparse.Namespace) -> dict[str, Any]:
         result['request'] = {'mode': request.mode, 'bits': request.bits}
     elif not hardware.maxphysaddr_bits_fit(
             args.ram, hardware.QEMU_DEFAULT_PHYS_BITS):
+        min_bits = result['min_bits']['amd_vendor']
+        advice = ('Set hw:maxphysaddr_mode=emulate and hw:maxphysaddr_bits=%d '
+                  '(or more).' % min_bits
+                  if min_bits <= fields.MaxPhysAddrBits.MAX else
+                  'No width QEMU supports (up to %d bits) holds it.'
+                  % fields.MaxPhysAddrBits.MAX)
         result['warnings'].append(
             'no hw:maxphysaddr_* is set, so QEMU gives the guest its default '
             '%d physical address bits, too few for %s of RAM: it will fail '
-            'to start ("phys-bits too low"). Set hw:maxphysaddr_mode=emulate '
-            'and hw:maxphysaddr_bits=%d (or more).' % (
+            'to start ("phys-bits too low"). %s' % (
                 hardware.QEMU_DEFAULT_PHYS_BITS, format_mib(args.ram),
-                result['min_bits']['amd_vendor']))
+                advice))
     return result
 
 
@@ -398,8 +416,9 @@ def cmd_host(args: argparse.Namespace) -> int:
 def add_flavor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--ram', type=parse_ram, required=True,
                         help='flavor RAM: MiB, or with a unit (64G, 1.5T)')
-    parser.add_argument('--vcpus', type=int, default=2)
-    parser.add_argument('--disk', type=int, default=0, help='root disk GiB')
+    parser.add_argument('--vcpus', type=non_negative_int, default=2)
+    parser.add_argument('--disk', type=non_negative_int, default=0,
+                        help='root disk GiB')
     parser.add_argument('--flavor-name', default='large')
     parser.add_argument('--property', type=parse_key_value, action='append',
                         default=[], metavar='KEY=VALUE',

@@ -17,7 +17,6 @@ FieldType = fields.FieldType
 IntegerField = fields.IntegerField
 ListOfObjectsField = fields.ListOfObjectsField
 ListOfStringsField = fields.ListOfStringsField
-NonNegativeIntegerField = fields.NonNegativeIntegerField
 ObjectField = fields.ObjectField
 StringField = fields.StringField
 UUIDField = fields.UUIDField
@@ -35,6 +34,23 @@ class BaseNovaEnum(fields.Enum):
         if not isinstance(value, str) or value not in self.ALL:
             raise ValueError('must be ' + utils.describe_enum(self.ALL))
         return value
+
+
+class NonNegativeInteger(fields.NonNegativeInteger):
+    """A count such as ``hw_cpu_sockets``, parsed as strictly as the API.
+
+    oslo's version is ``int()``, which takes ``' 4'``, ``'4_0'``, fullwidth
+    digits and ``2.7``.  Same name and wire format as oslo's, so object
+    fingerprints are unchanged.
+    """
+
+    @staticmethod
+    def coerce(obj, attr, value):
+        return utils.strict_int(value, 0)
+
+
+class NonNegativeIntegerField(fields.AutoTypedField):
+    AUTO_TYPE = NonNegativeInteger()
 
 
 class FlexibleBoolean(fields.FieldType):

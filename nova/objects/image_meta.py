@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from oslo_utils import versionutils
@@ -10,9 +11,10 @@ from nova import exception
 from nova.objects import base
 from nova.objects import fields
 
-# Property names that look like ours but are not: a typo here would
-# otherwise be silently ignored like any free-form Glance property.
-_MAXPHYSADDR_PREFIX = 'hw_maxphysaddr'
+# Property names that look like ours but are not (typos, or the flavor's
+# spelling): they would otherwise be ignored like any free-form Glance
+# property.
+_MAXPHYSADDR_PREFIXES = ('hw_maxphysaddr', 'hw:maxphysaddr')
 
 
 @base.NovaObjectRegistry.register
@@ -65,7 +67,17 @@ class ImageMetaProps(base.NovaObject):
         :class:`~nova.exception.InvalidImageProperty` naming it.
         """
         obj = cls()
-        for key, value in (image_props or {}).items():
+        if image_props is None:
+            return obj
+        if not isinstance(image_props, Mapping):
+            raise exception.InvalidImageProperty(
+                key='properties', value=image_props,
+                reason='must be a JSON object of property names and values')
+        for key, value in image_props.items():
+            if not isinstance(key, str):
+                raise exception.InvalidImageProperty(
+                    key=key, value=value,
+                    reason='property names are strings')
             if key in cls.fields:
                 try:
                     if value is None:
@@ -74,10 +86,10 @@ class ImageMetaProps(base.NovaObject):
                         cls.fields[key]._type.coerce(obj, key, value)
                         raise ValueError('must not be null')
                     setattr(obj, key, value)
-                except ValueError as exc:
+                except (ValueError, TypeError) as exc:
                     raise exception.InvalidImageProperty(
                         key=key, value=value, reason=str(exc))
-            elif key.startswith(_MAXPHYSADDR_PREFIX):
+            elif key.startswith(_MAXPHYSADDR_PREFIXES):
                 raise exception.InvalidImageProperty(
                     key=key, value=value,
                     reason='unknown property; the maxphysaddr properties '

@@ -213,3 +213,37 @@ class HostTest(unittest.TestCase):
             rc, out = run('host', '--connect', 'test:///nonexistent.xml')
         self.assertEqual(cli.EXIT_REJECTED, rc)
         self.assertIn('Cannot read the host', err.getvalue())
+
+
+class HostileArgumentsTest(unittest.TestCase):
+
+    def test_refused_by_argparse_not_a_traceback(self):
+        for argv in (['check', '--ram', '1G', '--vcpus', '-1'],
+                     ['check', '--ram', '1G', '--disk', '-1'],
+                     ['check', '--ram', '1.5TB'],
+                     ['check', '--ram', '1.5GB']):
+            with self.subTest(argv=argv):
+                with contextlib.redirect_stderr(io.StringIO()) as err:
+                    with self.assertRaises(SystemExit) as ctx:
+                        run(*argv)
+                self.assertEqual(cli.EXIT_USAGE, ctx.exception.code)
+                self.assertIn('error: argument', err.getvalue())
+
+    def test_ram_is_exact(self):
+        self.assertEqual(10 ** 23 * 1024 * 1024,
+                         cli.parse_ram('100000000000000000000000T'))
+        rc, out = run('check', '--ram', '100000000000000000000000T')
+        self.assertIn('No width QEMU supports (up to 52 bits) holds it.',
+                      out)
+
+    def test_swapped_spellings_are_refused(self):
+        rc, out = run('check', '--ram', '2G',
+                      '--property', 'hw_maxphysaddr_bits=42')
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertIn('that is the image property spelling; the flavor extra '
+                      'spec is hw:maxphysaddr_bits', out)
+        rc, out = run('check', '--ram', '2G',
+                      '--image-property', 'hw:maxphysaddr_mode=emulate')
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertIn("Invalid image property hw:maxphysaddr_mode='emulate'",
+                      out)

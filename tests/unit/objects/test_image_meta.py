@@ -145,3 +145,27 @@ class FlavorTest(unittest.TestCase):
         flavor = objects.Flavor(memory_mb=1024, vcpus=1,
                                 extra_specs={'hw:maxphysaddr_bits': None})
         self.assertIsNone(flavor.extra_specs['hw:maxphysaddr_bits'])
+
+
+class HostilePropertiesTest(unittest.TestCase):
+
+    def test_counts_are_parsed_as_strictly_as_the_api(self):
+        for value in (None, [1], '4_2', '\uff14', 2.7, ' 4', True, -1):
+            with self.subTest(value=value):
+                with self.assertRaises(exception.InvalidImageProperty) as ctx:
+                    objects.ImageMetaProps.from_dict(
+                        {'hw_cpu_sockets': value})
+                self.assertIn('hw_cpu_sockets=%r' % (value,),
+                              str(ctx.exception))
+        self.assertEqual(4, objects.ImageMetaProps.from_dict(
+            {'hw_cpu_sockets': '4'}).hw_cpu_sockets)
+
+    def test_properties_must_be_an_object_with_string_names(self):
+        for props, key in ((['hw_pmu'], 'properties'),
+                           ('hw_pmu=true', 'properties'),
+                           ({1: 'x'}, '1')):
+            with self.subTest(props=props):
+                with self.assertRaises(exception.InvalidImageProperty) as ctx:
+                    objects.ImageMetaProps.from_dict(props)
+                self.assertTrue(str(ctx.exception).startswith(
+                    'Invalid image property %s=' % key), str(ctx.exception))

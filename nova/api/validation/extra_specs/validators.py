@@ -26,6 +26,9 @@ _PARAMETER_PATTERNS = {
     'attribute': r'[^:\s][^\s]*',
 }
 
+# ``hw_foo`` is how images spell the flavor's ``hw:foo``.
+_IMAGE_SPELLING_PREFIX = 'hw_'
+
 VALIDATORS: dict[str, base.ExtraSpecValidator] = {}
 _PATTERNED: list[tuple[re.Pattern, base.ExtraSpecValidator]] = []
 NAMESPACES: set[str] = set()
@@ -66,6 +69,15 @@ def validate(name: str, value: Any) -> None:
         validator.validate(name, value)
         return
     namespace = name.split(':', 1)[0] if ':' in name else ''
+    if not namespace and name.startswith(_IMAGE_SPELLING_PREFIX):
+        flavor_name = name.replace('_', ':', 1)
+        if flavor_name in VALIDATORS:
+            # The image property's spelling: without this it would do
+            # nothing, as any key outside our namespaces.
+            raise exception.ValidationError(
+                key=name, value=value,
+                reason='that is the image property spelling; the flavor '
+                       'extra spec is %s' % flavor_name)
     if namespace in NAMESPACES:
         raise exception.ValidationError(
             key=name, value=value,
