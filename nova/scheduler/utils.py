@@ -11,7 +11,6 @@ Placement cannot (it has no numeric traits).
 from __future__ import annotations
 
 import dataclasses
-from importlib import metadata
 from typing import Any
 from urllib import parse
 
@@ -32,13 +31,7 @@ ALLOCATION_CANDIDATES_MICROVERSION = '1.36'
 # Nova's ``[scheduler]max_placement_results`` default.
 MAX_PLACEMENT_RESULTS = 1000
 
-TRAIT_SPEC_PREFIX = 'trait:'
-CUSTOM_TRAIT_PREFIX = 'CUSTOM_'
-# Placement knows the standard traits of its own os-traits and CUSTOM_*
-# ones; anything else makes it answer 400.  Refuse those here, naming the
-# extra spec, rather than send a query that can only fail.
-STANDARD_TRAITS = frozenset(os_traits.get_traits())
-OS_TRAITS_VERSION = metadata.version('os-traits')
+TRAIT_SPEC_PREFIX = trait_specs.TRAIT_SPEC_PREFIX
 
 MAXPHYSADDR_MODE_TRAITS = {
     fields.MaxPhysAddrMode.EMULATE: os_traits.COMPUTE_ADDRESS_SPACE_EMULATED,
@@ -178,22 +171,7 @@ def _flavor_resources(flavor: Any) -> dict[str, int]:
 
 
 def _trait_from_spec(key: str, value: Any) -> str:
-    """The trait named by a ``trait:NAME`` extra spec, checked."""
-    # The API's own validator: a well-formed name, 'required' or
-    # 'forbidden'.
-    validator = validators.get_validator(key)
-    if validator is None:
-        raise exception.ValidationError(
-            key=key, value=value, reason='not a trait name; trait names '
-            'match %s' % trait_specs.TRAIT_NAME_PATTERN)
-    validator.parse(value, key)
-    name = key[len(TRAIT_SPEC_PREFIX):]
-    custom = (name.startswith(CUSTOM_TRAIT_PREFIX) and
-              len(name) > len(CUSTOM_TRAIT_PREFIX))
-    if name not in STANDARD_TRAITS and not custom:
-        raise exception.ValidationError(
-            key=key, value=value,
-            reason='%s is neither a standard trait (os-traits %s) nor a '
-                   'custom one (%s*)' % (name, OS_TRAITS_VERSION,
-                                         CUSTOM_TRAIT_PREFIX))
-    return name
+    """The trait named by a ``trait:NAME`` extra spec, checked exactly as
+    the API checks it (a known trait, 'required' or 'forbidden')."""
+    validators.validate(key, value)
+    return trait_specs.trait_name(key)

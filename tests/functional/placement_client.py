@@ -10,6 +10,7 @@ import requests
 
 from placement.tests.functional.fixtures import placement as placement_fixture
 
+from nova.api.validation.extra_specs import traits as trait_specs
 from nova.scheduler import utils
 
 
@@ -52,7 +53,7 @@ class PlacementClient:
                                 for rc, total in inventory.items()},
             })['resource_provider_generation']
         for trait in traits:
-            if trait.startswith(utils.CUSTOM_TRAIT_PREFIX):
+            if trait.startswith(trait_specs.CUSTOM_TRAIT_PREFIX):
                 self.call('PUT', '/traits/%s' % trait, expect=201)
         self.call('PUT', '/resource_providers/%s/traits' % rp, {
             'resource_provider_generation': generation,

@@ -56,18 +56,47 @@ class MaxPhysAddrValidatorsTest(unittest.TestCase):
 class RegistryTest(unittest.TestCase):
 
     def test_unknown_key_in_registered_namespace_is_rejected(self):
-        for name in ('hw:maxphysaddr_bit', 'hw:maxphysaddr', 'hw:',
-                     'trait:lower_case', 'capabilities:'):
+        for name, reason in (
+                ('hw:maxphysaddr_bit', "unknown key in the 'hw' namespace"),
+                ('hw:maxphysaddr', "unknown key in the 'hw' namespace"),
+                ('hw:', "unknown key in the 'hw' namespace"),
+                ('capabilities:',
+                 "unknown key in the 'capabilities' namespace"),
+                ('trait:lower_case',
+                 'not a trait name; trait names match [A-Z0-9_]{1,255}')):
             with self.subTest(name=name):
                 with self.assertRaises(exception.ValidationError) as ctx:
                     validators.validate(name, 'x')
-                self.assertIn('unknown key in the', str(ctx.exception))
-                self.assertIn(name, str(ctx.exception))
+                self.assertEqual("Invalid extra spec %s='x': %s" % (
+                    name, reason), str(ctx.exception))
 
     def test_unknown_namespaces_and_plain_keys_pass(self):
         validators.validate('aggregate_instance_extra_specs:ssd', 'true')
         validators.validate('quota:cpu_shares', '1024')
         validators.validate('no_namespace', 'anything')
+
+    def test_capabilities_the_filter_could_not_use_are_refused(self):
+        # Same parser as ComputeCapabilitiesFilter: refused with a 400 here
+        # rather than failing every host later.
+        for name, value, reason in (
+                ('capabilities:cpu_info:maxphysaddr:bits', '>= abc',
+                 "'>=' compares numbers, but 'abc' is not one"),
+                ('capabilities:cpu_info::bits', '>= 4',
+                 "unknown key in the 'capabilities' namespace")):
+            with self.subTest(name=name):
+                with self.assertRaises(exception.ValidationError) as ctx:
+                    validators.validate(name, value)
+                self.assertEqual("Invalid extra spec %s=%r: %s" % (
+                    name, value, reason), str(ctx.exception))
+
+    def test_traits_placement_would_refuse_are_refused(self):
+        # Same verdict as ResourceRequest: Placement answers 400 for them.
+        for name in ('trait:FOO_BAR', 'trait:CUSTOM_'):
+            with self.subTest(name=name):
+                with self.assertRaises(exception.ValidationError) as ctx:
+                    validators.validate(name, 'required')
+                self.assertIn('is neither a standard trait (os-traits ',
+                              str(ctx.exception))
 
     def test_patterned_keys(self):
         validators.validate('trait:COMPUTE_ADDRESS_SPACE_EMULATED',

@@ -5,6 +5,7 @@ import unittest
 import os_traits
 
 from nova import exception
+from nova.api.validation.extra_specs import traits as trait_specs
 from nova.scheduler import utils
 from nova.virt import hardware
 
@@ -276,12 +277,12 @@ class TraitExtraSpecTest(unittest.TestCase):
             'trait:HW_CPU_X86_AVX3', 'required',
             "Invalid extra spec trait:HW_CPU_X86_AVX3='required': "
             "HW_CPU_X86_AVX3 is neither a standard trait (os-traits %s) nor "
-            "a custom one (CUSTOM_*)" % utils.OS_TRAITS_VERSION)
+            "a custom one (CUSTOM_*)" % trait_specs.OS_TRAITS_VERSION)
         self.assertInvalid(
             'trait:CUSTOM_', 'required',
             "Invalid extra spec trait:CUSTOM_='required': CUSTOM_ is neither "
             "a standard trait (os-traits %s) nor a custom one (CUSTOM_*)"
-            % utils.OS_TRAITS_VERSION)
+            % trait_specs.OS_TRAITS_VERSION)
 
     def test_malformed_trait_name(self):
         for key in ('trait:hw_cpu_x86_avx2', 'trait:', 'trait:A-B'):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import dataclasses
 import re
 from typing import Any
@@ -24,6 +25,9 @@ class ExtraSpecValidator:
     description: str
     value: dict[str, Any]
     deprecated: bool = False
+    # Further checks of (key as set, typed value) that the value schema
+    # cannot say; raises ValueError with the reason.
+    check: Callable[[str, Any], None] | None = None
 
     def __post_init__(self) -> None:
         if self.value.get('type') not in (int, str, bool):
@@ -53,23 +57,29 @@ class ExtraSpecValidator:
         :param name: the key as set, for validators registered under a
             pattern (``trait:{trait}``); defaults to the validator's name.
         """
-        spec = self.value
+        key = name or self.name
         try:
-            if 'enum' in spec:
-                return utils.strict_enum(value, spec['enum'])
-            if spec['type'] is int:
-                return utils.strict_int(value, spec.get('min'),
-                                        spec.get('max'))
-            if spec['type'] is bool:
-                return _parse_bool(value)
-            if not isinstance(value, str):
-                raise ValueError('must be a string')
-            if 'pattern' in spec and not re.fullmatch(spec['pattern'], value):
-                raise ValueError('must match %s' % spec['pattern'])
-            return value
+            typed = self._parse_value(value)
+            if self.check is not None:
+                self.check(key, typed)
+            return typed
         except ValueError as exc:
-            raise exception.ValidationError(key=name or self.name,
-                                            value=value, reason=str(exc))
+            raise exception.ValidationError(key=key, value=value,
+                                            reason=str(exc))
+
+    def _parse_value(self, value: Any) -> Any:
+        spec = self.value
+        if 'enum' in spec:
+            return utils.strict_enum(value, spec['enum'])
+        if spec['type'] is int:
+            return utils.strict_int(value, spec.get('min'), spec.get('max'))
+        if spec['type'] is bool:
+            return _parse_bool(value)
+        if not isinstance(value, str):
+            raise ValueError('must be a string')
+        if 'pattern' in spec and not re.fullmatch(spec['pattern'], value):
+            raise ValueError('must match %s' % spec['pattern'])
+        return value
 
     def validate(self, name: str, value: Any) -> None:
         self.parse(value, name)

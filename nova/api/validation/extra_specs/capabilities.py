@@ -1,10 +1,22 @@
 """Validators for the ``capabilities`` namespace (ComputeCapabilitiesFilter).
 
 Any ``capabilities:<attribute>[:<key>...]`` is allowed, with a value in the
-filter's operator language; the filter gives the verdict on each host.
+filter's operator language.  The API parses the value with the filter's own
+parser, so a requirement the filter could not use is refused here (HTTP 400)
+instead of making every host fail the filter.
 """
 
+from typing import Any
+
 from nova.api.validation.extra_specs import base
+
+
+def _check_requirement(key: str, value: Any) -> None:
+    # Imported here: the scheduler's filters package imports the resolver,
+    # which imports these validators.
+    from nova.scheduler.filters import extra_specs_ops
+
+    extra_specs_ops.compile_requirement(value)
 
 
 def register() -> list[base.ExtraSpecValidator]:
@@ -16,5 +28,6 @@ def register() -> list[base.ExtraSpecValidator]:
                 'cpu_info:maxphysaddr:bits) with ComputeCapabilitiesFilter '
                 'operators such as ``>=``, ``s==``, ``<in>``, ``<or>``.'),
             value={'type': str},
+            check=_check_requirement,
         ),
     ]

@@ -1,19 +1,44 @@
 """Validators for the ``trait`` namespace (``trait:NAME=required``)."""
 
+from importlib import metadata
+
+import os_traits
+
 from nova.api.validation.extra_specs import base
 
+TRAIT_SPEC_PREFIX = 'trait:'
 TRAIT_VALUES = ('required', 'forbidden')
 # Placement's own rule for trait names (standard and CUSTOM_).
 TRAIT_NAME_PATTERN = r'[A-Z0-9_]{1,255}'
+CUSTOM_TRAIT_PREFIX = 'CUSTOM_'
+STANDARD_TRAITS = frozenset(os_traits.get_traits())
+OS_TRAITS_VERSION = metadata.version('os-traits')
+
+
+def trait_name(key: str) -> str:
+    return key[len(TRAIT_SPEC_PREFIX):]
+
+
+def _check_known_trait(key: str, value: str) -> None:
+    """Placement refuses a trait it does not know (HTTP 400): refuse it at
+    the API instead of failing every boot with the flavor."""
+    name = trait_name(key)
+    custom = (name.startswith(CUSTOM_TRAIT_PREFIX) and
+              len(name) > len(CUSTOM_TRAIT_PREFIX))
+    if name not in STANDARD_TRAITS and not custom:
+        raise ValueError('%s is neither a standard trait (os-traits %s) nor a '
+                         'custom one (%s*)' % (name, OS_TRAITS_VERSION,
+                                               CUSTOM_TRAIT_PREFIX))
 
 
 def register() -> list[base.ExtraSpecValidator]:
     return [
         base.ExtraSpecValidator(
-            name='trait:{trait}',
+            name=TRAIT_SPEC_PREFIX + '{trait}',
             description=(
                 'Require or forbid a trait on the resource provider; '
                 '{trait} is a standard os-traits name or CUSTOM_*.'),
             value={'type': str, 'enum': list(TRAIT_VALUES)},
+            check=_check_known_trait,
         ),
     ]

@@ -23,11 +23,19 @@ _MODULES = (capabilities, hw, traits)
 # Placeholders allowed in validator names, and what each may stand for.
 _PARAMETER_PATTERNS = {
     'trait': traits.TRAIT_NAME_PATTERN,
-    'attribute': r'[^:\s][^\s]*',
+    # One or more non-empty parts separated by ':'.
+    'attribute': r'[^:\s]+(?::[^:\s]+)*',
 }
 
 # ``hw_foo`` is how images spell the flavor's ``hw:foo``.
 _IMAGE_SPELLING_PREFIX = 'hw_'
+
+# Why a key of a patterned namespace matches no validator, when there is
+# more to say than "unknown".
+_UNKNOWN_KEY_REASONS = {
+    'trait': 'not a trait name; trait names match %s'
+             % traits.TRAIT_NAME_PATTERN,
+}
 
 VALIDATORS: dict[str, base.ExtraSpecValidator] = {}
 _PATTERNED: list[tuple[re.Pattern, base.ExtraSpecValidator]] = []
@@ -80,8 +88,8 @@ def validate(name: str, value: Any) -> None:
                        'extra spec is %s' % flavor_name)
     if namespace in NAMESPACES:
         raise exception.ValidationError(
-            key=name, value=value,
-            reason="unknown key in the '%s' namespace" % namespace)
+            key=name, value=value, reason=_UNKNOWN_KEY_REASONS.get(
+                namespace, "unknown key in the '%s' namespace" % namespace))
 
 
 def parse(name: str, value: Any) -> Any:
