@@ -30,6 +30,17 @@ class RefusalTest(base.RealQEMUTestCase):
             self.start_config(config)
         self.assertIn(message, str(ctx.exception))
 
+    def assertArchRefused(self, arch, bits):
+        """The resolver refuses a width for a non-x86_64 image."""
+        self.assertRefusedBeforeLibvirt(
+            exception.InvalidMaxPhysAddrRequest,
+            "Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets "
+            "the guest's physical address width, which only x86_64 guests "
+            "have, but the image sets hw_architecture=%s; remove "
+            "hw:maxphysaddr_mode, or use an x86_64 image" % arch,
+            self.flavor(mode='emulate', bits=bits),
+            self.image(hw_architecture=arch))
+
     def emulate_42_config(self):
         return self.guest_config(self.flavor(mode='emulate', bits='42'))
 
@@ -97,26 +108,12 @@ class RefusalTest(base.RealQEMUTestCase):
         # (qemu_validate.c), but this machine has no aarch64 QEMU to reach
         # that check with.  No host could start it, so the resolver refuses
         # it (before scheduling, too).
-        self.assertRefusedBeforeLibvirt(
-            exception.InvalidMaxPhysAddrRequest,
-            "Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets "
-            "the guest's physical address width, which only x86_64 guests "
-            "have, but the image sets hw_architecture=aarch64; remove "
-            "hw:maxphysaddr_mode, or use an x86_64 image",
-            self.flavor(mode='emulate', bits='42'),
-            self.image(hw_architecture='aarch64'))
+        self.assertArchRefused('aarch64', '42')
 
     def test_32_bit_x86_guest(self):
         # libvirt takes maxphysaddr for any x86 guest, but QEMU sets the
         # width only for CPUs with long mode.
-        self.assertRefusedBeforeLibvirt(
-            exception.InvalidMaxPhysAddrRequest,
-            "Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate sets "
-            "the guest's physical address width, which only x86_64 guests "
-            "have, but the image sets hw_architecture=i686; remove "
-            "hw:maxphysaddr_mode, or use an x86_64 image",
-            self.flavor(mode='emulate', bits='36'),
-            self.image(hw_architecture='i686'))
+        self.assertArchRefused('i686', '36')
         config = self.guest_config(self.flavor(mode='emulate', bits='36'))
         config.os_arch = fields.Architecture.I686
         self.assertLibvirtRefuses(
