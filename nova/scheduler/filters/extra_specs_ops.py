@@ -4,7 +4,7 @@ A requirement is ``<op> <operand>...`` or a bare string:
 
 * numeric: ``=`` (at least), ``==``, ``!=``, ``>=``, ``<=``
 * string: ``s==``, ``s!=``, ``s<``, ``s<=``, ``s>``, ``s>=``
-* membership: ``<in> x`` (substring, or an element of a list value),
+* membership: ``<in> x`` (a substring of the host value's string form),
   ``<all-in> x y ...`` (all of them)
 * alternatives: ``<or> a <or> b ...`` (equal to any)
 * anything else: the host value, as a string, equals the whole requirement.
@@ -14,9 +14,9 @@ predicate that is then applied to every host.  A malformed requirement
 raises ``ValueError`` there, never per host; a host value that cannot be
 compared (``'abc'`` for ``>=``) simply does not match.
 
-Unlike Nova, ``<in>``/``<all-in>`` on a list value (``cpu_info`` features)
-test whole elements: ``<in> avx`` does not match a host that has only
-``avx2``.
+As in Nova, every operator compares the host value's string form: on a
+list value (``cpu_info`` features) ``<in> avx512`` is a substring test of
+the list's text, so it matches a host that has ``avx512f``.
 """
 
 from __future__ import annotations
@@ -65,8 +65,6 @@ def as_number(value: Any) -> float | int | None:
 
 
 def _contains(value: Any, item: str) -> bool:
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return item in value
     return item in str(value)
 
 

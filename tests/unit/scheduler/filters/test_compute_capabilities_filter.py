@@ -110,6 +110,14 @@ class CapabilitiesTest(FilterTestCase):
                            '<all-in> avx2 avx512f'})
         self.assertRejects(fakes.host(), spec)
 
+    def test_features_list_matches_substrings_as_nova_does(self):
+        # Nova matches the list's string form: 'sse4' is in "... 'sse4.2'".
+        spec = fakes.spec({'capabilities:cpu_info:features': '<in> sse4'})
+        self.assertPasses(fakes.host(), spec)
+        spec = fakes.spec({'capabilities:cpu_info:features':
+                           '<all-in> avx2 pdpe1'})
+        self.assertPasses(fakes.host(), spec)
+
     def test_host_attributes_and_stats(self):
         host = fakes.host(stats={'numa': json.dumps({'cells': 2}),
                                  'gpu': 'yes'})
