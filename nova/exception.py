@@ -55,8 +55,13 @@ class ValidationError(Invalid):
     msg_fmt = "Invalid extra spec %(key)s=%(value)r: %(reason)s"
 
 
-class InvalidImageProperty(Invalid):
-    """An image property has a value the object model cannot accept."""
+class InvalidImageProperty(Invalid, ValueError):
+    """An image property has a value the object model cannot accept.
+
+    Also a ValueError: Nova's compute API answers a ValueError from
+    ``ImageMetaProps.from_dict`` with HTTP 400, so callers written for
+    Nova's object keep refusing the request instead of failing with 500.
+    """
 
     msg_fmt = "Invalid image property %(key)s=%(value)r: %(reason)s"
 

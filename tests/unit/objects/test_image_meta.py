@@ -48,6 +48,19 @@ class FromDictTest(unittest.TestCase):
                               str(ctx.exception))
                 self.assertIn("'emulate', 'passthrough'", str(ctx.exception))
 
+    def test_errors_are_value_errors_as_nova_api_expects(self):
+        # Nova's compute API turns a ValueError from from_dict into a 400.
+        self.assertTrue(issubclass(exception.InvalidImageProperty,
+                                   ValueError))
+        for props in ({'hw_maxphysaddr_bits': '-1'},
+                      {'hw_maxphysaddr_mode': 'Emulate'}, ['not', 'a', 'map'],
+                      {42: 'x'}):
+            with self.subTest(props=props):
+                with self.assertRaises(ValueError) as ctx:
+                    objects.ImageMetaProps.from_dict(props)
+                self.assertIsInstance(ctx.exception,
+                                      exception.InvalidImageProperty)
+
     def test_direct_assignment_is_validated_too(self):
         props = objects.ImageMetaProps()
         self.assertRaises(ValueError, setattr, props, 'hw_maxphysaddr_bits',
