@@ -58,8 +58,8 @@ class BaseHostFilter:
         specs in place while it is being scheduled is not noticed; Nova does
         not do that.
         """
-        key = (spec_obj, getattr(spec_obj, 'flavor', None),
-               getattr(spec_obj, 'image', None))
+        key = (spec_obj, _field(spec_obj, 'flavor'),
+               _field(spec_obj, 'image'))
         prepared = self._prepared
         if prepared is None or any(
                 a is not b for a, b in zip(prepared[0], key)):
@@ -81,6 +81,18 @@ class BaseHostFilter:
         if LOG.isEnabledFor(logging.DEBUG):
             LOG.debug('%s fails %s: %s', host_state, self.name, reason)
         return False
+
+
+def _field(spec_obj: Any, name: str) -> Any:
+    """``spec_obj.<name>``, or None when it is not set.
+
+    An unset field of an oslo object raises NotImplementedError (it tries
+    to lazy-load it), not AttributeError, so getattr's default is no help.
+    """
+    try:
+        return getattr(spec_obj, name, None)
+    except NotImplementedError:
+        return None
 
 
 def prepare_safely(host_filter: BaseHostFilter, spec_obj: Any

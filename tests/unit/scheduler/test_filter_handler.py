@@ -4,6 +4,7 @@ import unittest
 from unittest import mock
 
 from nova import exception
+from nova import objects
 from nova.scheduler import filter_handler
 from nova.scheduler.filters import compute_capabilities_filter as ccf
 from nova.scheduler.filters import image_props_filter as ipf
@@ -98,6 +99,28 @@ class GetFilteredHostsTest(unittest.TestCase):
         self.assertTrue(rejections[0].reason.startswith(
             'the filter could not evaluate this host (AttributeError'))
         self.assertIn('Filter check failed on host', logs.output[0])
+
+    def test_a_spec_without_flavor_or_image_never_raises(self):
+        # An unset field of a RequestSpec raises NotImplementedError (oslo
+        # lazy-load), not AttributeError.
+        image = objects.ImageMeta.from_dict({'properties': {
+            'hw_maxphysaddr_mode': 'emulate', 'hw_maxphysaddr_bits': 42}})
+        bare = objects.RequestSpec()
+        delattr(bare, 'image')
+        specs = [objects.RequestSpec(image=image), bare]
+        host = fakes.host_with_bits(48)
+        for spec in specs:
+            for cls in filter_handler.FILTER_CLASSES.values():
+                with self.subTest(spec=spec, filter=cls.__name__):
+                    with self.assertLogs('nova.scheduler.filters', 'ERROR'):
+                        self.assertIs(False, cls().host_passes(host, spec))
+                    with self.assertLogs('nova.scheduler.filters', 'ERROR'):
+                        passed, rejections = \
+                            filter_handler.get_filtered_hosts(
+                                [host], spec, [cls()])
+                    self.assertEqual([], passed)
+                    self.assertIn('could not read the request',
+                                  rejections[0].reason)
 
     def test_rejections_logged_at_debug(self):
         with self.assertLogs('nova.scheduler.filter_handler', 'DEBUG') as log:
