@@ -15,12 +15,9 @@ from typing import Any
 from urllib import parse
 
 import os_resource_classes as orc
-import os_traits
 
 from nova.api.validation.extra_specs import traits as trait_specs
 from nova.api.validation.extra_specs import validators
-from nova import exception
-from nova.objects import fields
 from nova.virt import hardware
 
 # The Placement microversion to send the query below with: the one Nova's
@@ -32,12 +29,6 @@ ALLOCATION_CANDIDATES_MICROVERSION = '1.36'
 MAX_PLACEMENT_RESULTS = 1000
 
 TRAIT_SPEC_PREFIX = trait_specs.TRAIT_SPEC_PREFIX
-
-MAXPHYSADDR_MODE_TRAITS = {
-    fields.MaxPhysAddrMode.EMULATE: os_traits.COMPUTE_ADDRESS_SPACE_EMULATED,
-    fields.MaxPhysAddrMode.PASSTHROUGH:
-        os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH,
-}
 
 _REQUIRED, _FORBIDDEN = trait_specs.TRAIT_VALUES
 MiB_PER_GiB = 1024
@@ -103,14 +94,8 @@ class ResourceRequest:
         req.maxphysaddr = hardware.get_maxphysaddr_request(
             flavor, request_spec.image)
         if req.maxphysaddr is not None:
-            trait = MAXPHYSADDR_MODE_TRAITS[req.maxphysaddr.mode]
-            if trait in group.forbidden_traits:
-                raise exception.InvalidMaxPhysAddrRequest(reason=(
-                    'the guest asks for %s, which needs a host with trait '
-                    '%s, but the flavor forbids it (%s%s=%s)' % (
-                        req.maxphysaddr, trait, TRAIT_SPEC_PREFIX, trait,
-                        _FORBIDDEN)))
-            group.required_traits.add(trait)
+            group.required_traits.add(
+                hardware.MAXPHYSADDR_MODE_TRAITS[req.maxphysaddr.mode])
         return req
 
     def get_request_group(self, suffix: str = '') -> RequestGroup:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import os_traits
+
 from nova.api.validation.extra_specs import validators
 from nova import exception
 from nova.objects import fields
@@ -42,6 +44,16 @@ FLAVOR_BITS_KEY = 'hw:maxphysaddr_bits'
 IMAGE_MODE_KEY = 'hw_maxphysaddr_mode'
 IMAGE_BITS_KEY = 'hw_maxphysaddr_bits'
 IMAGE_ARCH_KEY = 'hw_architecture'
+
+# The trait a host needs for each mode (os-traits names: Placement refuses
+# unknown traits), and how a flavor forbids one (``trait:NAME=forbidden``).
+MAXPHYSADDR_MODE_TRAITS = {
+    fields.MaxPhysAddrMode.EMULATE: os_traits.COMPUTE_ADDRESS_SPACE_EMULATED,
+    fields.MaxPhysAddrMode.PASSTHROUGH:
+        os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH,
+}
+TRAIT_SPEC_PREFIX = 'trait:'
+TRAIT_FORBIDDEN = 'forbidden'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,6 +204,15 @@ def get_maxphysaddr_request(flavor: Any,
             'x86_64 guests have, but the image sets %s=%s; remove %s, or use '
             'an x86_64 image' % (mode_key, mode, IMAGE_ARCH_KEY, image_arch,
                                  mode_key)))
+
+    trait = MAXPHYSADDR_MODE_TRAITS[mode]
+    if extra_specs.get(TRAIT_SPEC_PREFIX + trait) == TRAIT_FORBIDDEN:
+        # No host could be chosen: the request needs the trait the flavor
+        # forbids.  Refused here so that every caller gives this verdict.
+        raise exception.InvalidMaxPhysAddrRequest(reason=(
+            '%s=%s needs a host with trait %s, but the flavor forbids it '
+            '(%s%s=%s)' % (mode_key, mode, trait, TRAIT_SPEC_PREFIX, trait,
+                           TRAIT_FORBIDDEN)))
 
     if mode == fields.MaxPhysAddrMode.PASSTHROUGH:
         if bits is not None:

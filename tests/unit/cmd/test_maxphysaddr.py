@@ -55,6 +55,19 @@ class CheckTest(unittest.TestCase):
         self.assertEqual({'mode': 'passthrough', 'bits': None},
                          json.loads(out)['request'])
 
+    def test_a_flavor_forbidding_its_own_trait_is_refused_as_boot_does(self):
+        argv = ['--ram', '2G', '--property', 'hw:maxphysaddr_mode=emulate',
+                '--property', 'hw:maxphysaddr_bits=40', '--property',
+                'trait:COMPUTE_ADDRESS_SPACE_EMULATED=forbidden']
+        rc, out = run('check', *argv)
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertIn('needs a host with trait COMPUTE_ADDRESS_SPACE_EMULATED,'
+                      ' but the flavor forbids it', out)
+        rc, out = run('boot', '--connect', TEST_URI, *argv)
+        self.assertEqual(cli.EXIT_REJECTED, rc)
+        self.assertIn('[1] api          FAIL', out)
+        self.assertIn('but the flavor forbids it', out)
+
     def test_unknown_hw_key_is_rejected_like_the_api(self):
         rc, out = run('check', '--ram', '2G',
                       '--property', 'hw:maxphysaddr_bit=42')

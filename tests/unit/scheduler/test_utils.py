@@ -30,7 +30,7 @@ class TraitNamesTest(unittest.TestCase):
         self.assertEqual(PASSTHROUGH,
                          os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH)
         self.assertEqual({'emulate': EMULATED, 'passthrough': PASSTHROUGH},
-                         utils.MAXPHYSADDR_MODE_TRAITS)
+                         hardware.MAXPHYSADDR_MODE_TRAITS)
 
 
 class ResourcesTest(unittest.TestCase):
@@ -237,11 +237,13 @@ class InvalidRequestTest(unittest.TestCase):
         with self.assertRaises(exception.InvalidMaxPhysAddrRequest) as ctx:
             from_spec(spec)
         self.assertEqual(
-            'Invalid maxphysaddr request: the guest asks for mode=emulate, '
-            'bits=42, which needs a host with trait '
-            'COMPUTE_ADDRESS_SPACE_EMULATED, but the flavor forbids it '
-            '(trait:COMPUTE_ADDRESS_SPACE_EMULATED=forbidden)',
-            str(ctx.exception))
+            'Invalid maxphysaddr request: hw:maxphysaddr_mode=emulate needs '
+            'a host with trait COMPUTE_ADDRESS_SPACE_EMULATED, but the '
+            'flavor forbids it (trait:COMPUTE_ADDRESS_SPACE_EMULATED='
+            'forbidden)', str(ctx.exception))
+        # The resolver's own verdict: the API and the filters give it too.
+        self.assertSameErrorAsResolver(spec,
+                                       exception.InvalidMaxPhysAddrRequest)
         # Forbidding the other mode's trait is a valid request.
         spec = fakes.flavor_bits(
             42, **{'trait:COMPUTE_ADDRESS_SPACE_PASSTHROUGH': 'forbidden'})
