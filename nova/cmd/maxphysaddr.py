@@ -70,11 +70,20 @@ def parse_ram(text: str) -> int:
     return int(mib)
 
 
-def non_negative_int(text: str) -> int:
+def _int_argument(text: str, minimum: int) -> int:
     try:
-        return utils.strict_int(text, 0)
+        return utils.strict_int(text, minimum)
     except ValueError as exc:
         raise argparse.ArgumentTypeError('%r %s' % (text, exc))
+
+
+def non_negative_int(text: str) -> int:
+    return _int_argument(text, 0)
+
+
+def positive_int(text: str) -> int:
+    """A count Nova's flavor API requires to be at least 1 (vCPUs)."""
+    return _int_argument(text, 1)
 
 
 def parse_key_value(text: str) -> tuple[str, str]:
@@ -416,7 +425,8 @@ def cmd_host(args: argparse.Namespace) -> int:
 def add_flavor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--ram', type=parse_ram, required=True,
                         help='flavor RAM: MiB, or with a unit (64G, 1.5T)')
-    parser.add_argument('--vcpus', type=non_negative_int, default=2)
+    parser.add_argument('--vcpus', type=positive_int, default=2,
+                        help='flavor vCPUs (at least 1, as Nova requires)')
     parser.add_argument('--disk', type=non_negative_int, default=0,
                         help='root disk GiB')
     parser.add_argument('--flavor-name', default='large')

@@ -232,6 +232,8 @@ class HostileArgumentsTest(unittest.TestCase):
 
     def test_refused_by_argparse_not_a_traceback(self):
         for argv in (['check', '--ram', '1G', '--vcpus', '-1'],
+                     ['check', '--ram', '1G', '--vcpus', '0'],
+                     ['boot', '--ram', '1G', '--vcpus', '0'],
                      ['check', '--ram', '1G', '--disk', '-1'],
                      ['check', '--ram', '1.5TB'],
                      ['check', '--ram', '1.5GB']):
