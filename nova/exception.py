@@ -9,8 +9,10 @@ succeed where this one refused.
 
 from __future__ import annotations
 
-from oslo_log import log as logging
 from typing import Any
+
+from nova_maxphysaddr.rules import errors as rule_errors
+from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 
@@ -47,12 +49,12 @@ class Invalid(NovaException):
     code = 400
 
 
-# --- input values: extra specs and image properties --------------------------
+# --- the maxphysaddr rules' refusals (wording: nova_maxphysaddr.rules) -------
 
 class ValidationError(Invalid):
     """A flavor extra spec failed validation (Nova's API answers 400)."""
 
-    msg_fmt = "Invalid extra spec %(key)s=%(value)r: %(reason)s"
+    msg_fmt = rule_errors.InvalidFlavorValue.template
 
 
 class InvalidImageProperty(Invalid, ValueError):
@@ -63,30 +65,21 @@ class InvalidImageProperty(Invalid, ValueError):
     Nova's object keep refusing the request instead of failing with 500.
     """
 
-    msg_fmt = "Invalid image property %(key)s=%(value)r: %(reason)s"
+    msg_fmt = rule_errors.InvalidImageValue.template
 
-
-# --- flavor + image -> maxphysaddr request (nova/virt/hardware.py) -----------
 
 class FlavorImageConflict(Invalid):
-    msg_fmt = ("Conflicting %(setting)s request: the flavor sets "
-               "%(flavor_key)s=%(flavor_val)r but the image sets "
-               "%(image_key)s=%(image_val)r. Set it in one of them, or set "
-               "the same value in both.")
+    msg_fmt = rule_errors.FlavorImageConflict.template
 
 
 class InvalidMaxPhysAddrRequest(Invalid):
     """A combination of the maxphysaddr keys that can never work."""
 
-    msg_fmt = "Invalid maxphysaddr request: %(reason)s"
+    msg_fmt = rule_errors.InvalidRequest.template
 
 
 class MaxPhysAddrBitsTooSmall(InvalidMaxPhysAddrRequest):
-    msg_fmt = ("%(key)s=%(bits)d is too small for this flavor: a guest with "
-               "%(memory_mb)d MiB of RAM needs at least %(min_bits)d "
-               "physical address bits (2**%(bits)d bytes cannot hold its RAM, "
-               "PCI holes and 64-bit PCI window). Set %(key)s to at least "
-               "%(min_bits)d.")
+    msg_fmt = rule_errors.BitsTooSmall.template
 
 
 # --- compute: host capabilities and the libvirt driver -----------------------

@@ -53,12 +53,15 @@ fi
 
 # Reinstall only when what we install from has changed.
 stamp=$(cat requirements.txt test-requirements.txt doc/requirements.txt \
-        setup.cfg pyproject.toml 2>/dev/null | sha256sum | cut -d' ' -f1)
+        setup.cfg pyproject.toml plugin/pyproject.toml 2>/dev/null |
+        sha256sum | cut -d' ' -f1)
 if [ "$(cat .venv/.bootstrap-stamp 2>/dev/null)" != "$stamp" ]; then
     echo "bootstrap: installing Python packages into .venv (first run: ~2 min)"
     .venv/bin/pip install -q --upgrade pip wheel
     .venv/bin/pip install -q -r requirements.txt -r test-requirements.txt \
         -r doc/requirements.txt
+    # The shared rules (nova_maxphysaddr), then this tree.
+    .venv/bin/pip install -q --no-deps -e ./plugin
     .venv/bin/pip install -q --no-deps -e .
     echo "$stamp" > .venv/.bootstrap-stamp
 fi

@@ -58,6 +58,13 @@ libvirt_opts = [
         help='The CPU models (``virsh cpu-models <arch>``) for '
              '``cpu_mode=custom``, which needs at least one; guests get the '
              'first. Only valid with ``cpu_mode=custom``.'),
+    cfg.ListOpt(
+        'hw_machine_type',
+        help='The guest machine type per host architecture, as '
+             '``ARCH=MACHINE_TYPE`` entries (e.g. ``x86_64=q35``), for images '
+             'without the ``hw_machine_type`` property. Unset: ``pc`` for '
+             'x86, as in Nova. The width a maxphysaddr guest needs depends '
+             'on it: q35 has a 32 GiB 64-bit PCI window, pc (i440fx) 2 GiB.'),
     cfg.IntOpt(
         'file_backed_memory',
         default=0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from typing import TYPE_CHECKING
 
 from oslo_versionedobjects import base as ovo_base
 
@@ -29,6 +30,12 @@ class NovaObject(ovo_base.VersionedObject):
 
     OBJ_SERIAL_NAMESPACE = 'nova_object'
     OBJ_PROJECT_NAMESPACE = 'nova'
+
+    if TYPE_CHECKING:
+        # Fields are declared in ``fields``, not as attributes.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     @classmethod
     def _obj_from_primitive(cls, context: Any, objver: str,

@@ -7,16 +7,11 @@ from typing import Any
 from oslo_utils import strutils
 from oslo_versionedobjects import fields
 
-from nova import utils
+from nova_maxphysaddr.rules import values
 
-# Re-export the generic field types under Nova's names.
-BooleanField = fields.BooleanField
+# The generic field types the objects use, under Nova's names.
 DictOfNullableStringsField = fields.DictOfNullableStringsField
-DictOfStringsField = fields.DictOfStringsField
-FieldType = fields.FieldType
 IntegerField = fields.IntegerField
-ListOfObjectsField = fields.ListOfObjectsField
-ListOfStringsField = fields.ListOfStringsField
 ObjectField = fields.ObjectField
 StringField = fields.StringField
 UUIDField = fields.UUIDField
@@ -32,7 +27,7 @@ class BaseNovaEnum(fields.Enum):
 
     def coerce(self, obj, attr, value):
         if not isinstance(value, str) or value not in self.ALL:
-            raise ValueError('must be ' + utils.describe_enum(self.ALL))
+            raise ValueError('must be ' + values.describe_enum(self.ALL))
         return value
 
 
@@ -46,7 +41,7 @@ class NonNegativeInteger(fields.NonNegativeInteger):
 
     @staticmethod
     def coerce(obj, attr, value):
-        return utils.strict_int(value, 0)
+        return values.strict_int(value, 0)
 
 
 class NonNegativeIntegerField(fields.AutoTypedField):
@@ -97,10 +92,6 @@ class Architecture(BaseNovaEnum):
 
 
 X86_ARCHES = (Architecture.X86_64, Architecture.I686)
-# Guests whose physical address width can be set: QEMU refuses phys-bits
-# for CPUs without long mode ("phys-bits is not user-configurable in 32
-# bit"), so x86_64 only.
-MAXPHYSADDR_ARCHES = (Architecture.X86_64,)
 
 
 class HVType(BaseNovaEnum):
@@ -171,34 +162,22 @@ class MaxPhysAddrMode(BaseNovaEnum):
     ``passthrough``: the host CPU's own width.
     """
 
-    EMULATE = 'emulate'
-    PASSTHROUGH = 'passthrough'
+    EMULATE = values.EMULATE
+    PASSTHROUGH = values.PASSTHROUGH
 
-    ALL = (EMULATE, PASSTHROUGH)
+    ALL = values.MODES
 
     def coerce(self, obj, attr, value):
-        # Exact match only, with the same reason the API validator gives.
-        return utils.strict_enum(value, self.ALL)
+        # Exactly as the API validator parses it, with the same reason.
+        return values.parse_mode(value)
 
 
-class MaxPhysAddrBits(FieldType):
+class MaxPhysAddrBits(fields.FieldType):
     """A guest physical address width in QEMU's x86_64 range."""
 
-    # QEMU refuses phys-bits outside 32..52 on x86_64 ("phys-bits should be
-    # between 32 and 52").
-    MIN = 32
-    MAX = 52
-
-    @classmethod
-    def coerce(cls, obj, attr, value):
-        return utils.strict_int(value, cls.MIN, cls.MAX)
-
-
-# A host CPU's physical address width, as libvirt reports it: at most the
-# width of an address.  Anything else is junk, read as "unknown" by the
-# driver and the scheduler alike.
-HOST_PHYS_BITS_MIN = 1
-HOST_PHYS_BITS_MAX = 64
+    @staticmethod
+    def coerce(obj, attr, value):
+        return values.parse_bits(value)
 
 
 class ArchitectureField(fields.BaseEnumField):

@@ -3,8 +3,9 @@
 Filters run for every host on every boot, so everything they compare is
 derived here, once per update from the compute node record, not once per
 request: ``cpu_info`` arrives as the JSON string the compute node stores and
-is decoded here; the host's physical address width is read out of it and
-checked; ``supported_instances`` is indexed for O(1) matching.
+is decoded here; the host's physical address width is read out of it (by
+:mod:`nova_maxphysaddr.rules.host`, as the driver wrote it);
+``supported_instances`` is indexed for O(1) matching.
 
 Nothing a compute node reports can make an update raise: undecodable or
 ill-shaped data is logged and treated as "no information", and the filters
@@ -17,18 +18,15 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 import functools
 import itertools
-import json
 from typing import Any
 
+from nova_maxphysaddr.rules import host as host_rules
+from nova_maxphysaddr.rules import values
 from oslo_log import log as logging
 
 from nova.objects import fields
-from nova import utils
 
 LOG = logging.getLogger(__name__)
-
-CPU_INFO_MAXPHYSADDR = 'maxphysaddr'
-CPU_INFO_BITS = 'bits'
 
 # The attributes ``capabilities:<attribute>[:...]`` extra specs may name
 # (anything else is looked up in ``stats``, as Nova does).
@@ -48,7 +46,7 @@ _MASKS = tuple(itertools.product((True, False), repeat=3))
 
 def _int_or_none(value: Any, minimum: int = 0) -> int | None:
     try:
-        return utils.strict_int(value, minimum)
+        return values.strict_int(value, minimum)
     except ValueError:
         return None
 
@@ -132,9 +130,9 @@ class HostState:
 
     @cpu_info.setter
     def cpu_info(self, value: str | Mapping[str, Any] | None) -> None:
-        self._cpu_info, problem = self._decode_cpu_info(value)
+        self._cpu_info, problem = host_rules.decode_cpu_info(value)
         if problem is None:
-            bits, problem = self._read_maxphysaddr_bits(self._cpu_info)
+            bits, problem = host_rules.read_width(self._cpu_info)
         else:
             bits = None
             if value is not None:
@@ -143,40 +141,6 @@ class HostState:
         self.maxphysaddr_bits: int | None = bits
         # Why the width is unknown, for the filters' rejection reasons.
         self.maxphysaddr_unknown_reason: str | None = problem
-
-    @staticmethod
-    def _decode_cpu_info(value: Any) -> tuple[dict[str, Any], str | None]:
-        if value is None:
-            return {}, 'cpu_info is not reported'
-        if isinstance(value, (str, bytes)):
-            try:
-                value = json.loads(value)
-            except (ValueError, RecursionError) as exc:
-                return {}, 'cpu_info is not valid JSON (%s)' % exc
-        if not isinstance(value, Mapping):
-            return {}, 'cpu_info is a %s, not a JSON object' % (
-                type(value).__name__)
-        return dict(value), None
-
-    @staticmethod
-    def _read_maxphysaddr_bits(cpu_info: dict[str, Any]
-                               ) -> tuple[int | None, str | None]:
-        maxphysaddr = cpu_info.get(CPU_INFO_MAXPHYSADDR)
-        if maxphysaddr is None:
-            return None, 'cpu_info has no %s' % CPU_INFO_MAXPHYSADDR
-        if not isinstance(maxphysaddr, Mapping):
-            return None, 'cpu_info %s is %r, not an object' % (
-                CPU_INFO_MAXPHYSADDR, maxphysaddr)
-        if maxphysaddr.get(CPU_INFO_BITS) is None:
-            return None, 'cpu_info %s has no %s' % (
-                CPU_INFO_MAXPHYSADDR, CPU_INFO_BITS)
-        raw = maxphysaddr[CPU_INFO_BITS]
-        try:
-            return utils.strict_int(raw, fields.HOST_PHYS_BITS_MIN,
-                                    fields.HOST_PHYS_BITS_MAX), None
-        except ValueError as exc:
-            return None, 'cpu_info %s %s is %r: %s' % (
-                CPU_INFO_MAXPHYSADDR, CPU_INFO_BITS, raw, exc)
 
     # --- supported_instances ---------------------------------------------
 

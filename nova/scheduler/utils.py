@@ -14,6 +14,7 @@ import dataclasses
 from typing import Any
 from urllib import parse
 
+from nova_maxphysaddr.rules import values
 import os_resource_classes as orc
 
 from nova.api.validation.extra_specs import traits as trait_specs
@@ -28,9 +29,7 @@ ALLOCATION_CANDIDATES_MICROVERSION = '1.36'
 # Nova's ``[scheduler]max_placement_results`` default.
 MAX_PLACEMENT_RESULTS = 1000
 
-TRAIT_SPEC_PREFIX = trait_specs.TRAIT_SPEC_PREFIX
 
-_REQUIRED, _FORBIDDEN = trait_specs.TRAIT_VALUES
 MiB_PER_GiB = 1024
 
 
@@ -84,9 +83,9 @@ class ResourceRequest:
         group = req._rg_by_suffix['']
         group.resources = _flavor_resources(flavor)
         for key, value in (flavor.extra_specs or {}).items():
-            if key.startswith(TRAIT_SPEC_PREFIX):
+            if key.startswith(values.TRAIT_SPEC_PREFIX):
                 name = _trait_from_spec(key, value)
-                if value == _REQUIRED:
+                if value == values.TRAIT_REQUIRED:
                     group.required_traits.add(name)
                 else:
                     group.forbidden_traits.add(name)
@@ -95,15 +94,11 @@ class ResourceRequest:
             flavor, request_spec.image)
         if req.maxphysaddr is not None:
             group.required_traits.add(
-                hardware.MAXPHYSADDR_MODE_TRAITS[req.maxphysaddr.mode])
+                values.MODE_TRAITS[req.maxphysaddr.mode])
         return req
 
     def get_request_group(self, suffix: str = '') -> RequestGroup:
         return self._rg_by_suffix[suffix]
-
-    @property
-    def request_groups(self) -> list[RequestGroup]:
-        return list(self._rg_by_suffix.values())
 
     @property
     def all_required_traits(self) -> set[str]:
@@ -114,14 +109,6 @@ class ResourceRequest:
     def all_forbidden_traits(self) -> set[str]:
         return set().union(*(g.forbidden_traits
                              for g in self._rg_by_suffix.values()))
-
-    def merged_resources(self) -> dict[str, int]:
-        """Total amount of each resource class over every group."""
-        merged: dict[str, int] = {}
-        for group in self._rg_by_suffix.values():
-            for rc, amount in group.resources.items():
-                merged[rc] = merged.get(rc, 0) + amount
-        return merged
 
     def to_querystring(self, limit: int | None = MAX_PLACEMENT_RESULTS
                        ) -> str:

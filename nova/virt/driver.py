@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import os_traits
+from nova_maxphysaddr.rules import values
 
-# Driver capability -> the trait that advertises it.  Names from os-traits,
-# never literals: Placement refuses traits it does not know.
-CAPABILITY_TRAITS_MAP = {
-    'supports_address_space_passthrough':
-        os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH,
-    'supports_address_space_emulated':
-        os_traits.COMPUTE_ADDRESS_SPACE_EMULATED,
+# The driver capability that says a host can honour each maxphysaddr mode
+# (Nova's names).
+MODE_CAPABILITIES = {
+    values.EMULATE: 'supports_address_space_emulated',
+    values.PASSTHROUGH: 'supports_address_space_passthrough',
 }
+# Driver capability -> the trait that advertises it (the rules' os-traits
+# names: Placement refuses traits it does not know).
+CAPABILITY_TRAITS_MAP = {
+    MODE_CAPABILITIES[mode]: trait
+    for mode, trait in values.MODE_TRAITS.items()}
 
 
 class ComputeDriver:

@@ -1,9 +1,10 @@
 """Base for the end-to-end tests: our libvirt driver against real QEMU.
 
 Guests run under TCG (``[libvirt]virt_type=qemu``) so that results do not
-depend on the machine's CPU or on /dev/kvm, in libvirt's embedded QEMU
-driver (``qemu:///embed``): no daemon to start, nothing outside a temporary
-directory touched.
+depend on the machine's CPU or on /dev/kvm (the KVM tier,
+``test_kvm.py``, overrides that), on the q35 machine type (these tests'
+figures are q35's), in libvirt's embedded QEMU driver (``qemu:///embed``):
+no daemon to start, nothing outside a temporary directory touched.
 
 libvirt allows one embedded root per process for the life of the process,
 so every test class shares one root (created on first use, removed with
@@ -25,12 +26,16 @@ import uuid
 import libvirt
 
 import nova.conf
+from nova.demo import embedded
+from nova.demo import qemu
 from nova import objects
 from nova.objects import fields
+from nova.virt import hardware
 from nova.virt.libvirt import driver as libvirt_driver
-from nova.virt.libvirt import embedded
 from nova.virt.libvirt import guest as libvirt_guest
 from nova.virt.libvirt import host as libvirt_host
+
+from tests import fakes
 
 CONF = nova.conf.CONF
 objects.register_all()
@@ -75,6 +80,8 @@ class RealQEMUTestCase(unittest.TestCase):
     # [libvirt]cpu_models for this class; None: the driver's TCG default
     # (qemu64, an AMD-vendor model).
     CPU_MODEL: str | None = None
+    VIRT_TYPE = 'qemu'
+    MACHINE_TYPES = ['x86_64=q35']
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -94,8 +101,10 @@ class RealQEMUTestCase(unittest.TestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.override(virt_type='qemu', connection_uri=self.embedded.uri,
-                      file_backed_memory=FILE_BACKED_MEMORY_MB)
+        self.override(virt_type=self.VIRT_TYPE,
+                      connection_uri=self.embedded.uri,
+                      file_backed_memory=FILE_BACKED_MEMORY_MB,
+                      hw_machine_type=self.MACHINE_TYPES)
         if self.CPU_MODEL is not None:
             self.override(cpu_mode=fields.CPUMode.CUSTOM,
                           cpu_models=[self.CPU_MODEL])
@@ -111,19 +120,15 @@ class RealQEMUTestCase(unittest.TestCase):
     def flavor(memory_mb: int = SMALL_GUEST_MB,
                **extra_specs: str) -> objects.Flavor:
         """A flavor; ``mode='emulate', bits='42'`` set hw:maxphysaddr_*."""
-        return objects.Flavor(
-            memory_mb=memory_mb, vcpus=1, root_gb=0,
-            extra_specs={'hw:maxphysaddr_' + key: value
-                         for key, value in extra_specs.items()})
+        return fakes.flavor(memory_mb, vcpus=1, root_gb=0, **{
+            'hw:maxphysaddr_' + key: value
+            for key, value in extra_specs.items()})
 
-    @staticmethod
-    def image(**props: object) -> objects.ImageMeta:
-        return objects.ImageMeta.from_dict({'properties': props})
+    image = staticmethod(fakes.image)
 
     def instance(self) -> objects.Instance:
         instance_uuid = str(uuid.uuid4())
-        return objects.Instance(uuid=instance_uuid,
-                                name='e2e-%s' % instance_uuid[:8])
+        return fakes.instance('e2e-%s' % instance_uuid[:8], instance_uuid)
 
     @property
     def conn(self) -> libvirt.virConnect:
@@ -138,32 +143,32 @@ class RealQEMUTestCase(unittest.TestCase):
     # --- guests -------------------------------------------------------------
 
     def spawn(self, flavor: objects.Flavor,
-              image: objects.ImageMeta | None = None
-              ) -> libvirt_guest.Guest:
+              image: objects.ImageMeta | None = None) -> qemu.QEMUGuest:
         """Boot through the driver; the guest is destroyed after the test."""
         instance = self.instance()
         image = image if image is not None else self.image()
         self.driver.spawn(instance, image, flavor)
         self.addCleanup(self.driver.destroy, instance)
-        return libvirt_guest.Guest(
-            self.conn.lookupByUUIDString(instance.uuid))
+        return qemu.QEMUGuest(libvirt_guest.Guest(
+            self.conn.lookupByUUIDString(instance.uuid)))
 
-    def destroy(self, guest: libvirt_guest.Guest) -> None:
+    def destroy(self, guest: qemu.QEMUGuest) -> None:
         """Stop and undefine a guest (again: a gone guest is fine)."""
-        self.driver.destroy(objects.Instance(uuid=guest.uuid,
-                                             name=guest.name))
+        self.driver.destroy(fakes.instance(guest.name, guest.uuid))
 
     def assertNotDefined(self, instance: objects.Instance) -> None:
         self.assertNotIn(instance.uuid, [
             domain.UUIDString() for domain in self.conn.listAllDomains()])
 
     def guest_config(self, flavor: objects.Flavor, image=None):
-        """The domain our driver builds for ``flavor``, unchecked."""
+        """The domain our driver builds for ``flavor``, resolved but not
+        checked against the host."""
+        image = image if image is not None else self.image()
         return self.driver._get_guest_config(
-            self.instance(), image if image is not None else self.image(),
-            flavor)
+            self.instance(), image, flavor,
+            hardware.get_maxphysaddr_request(flavor, image))
 
-    def start_config(self, config) -> libvirt_guest.Guest:
+    def start_config(self, config) -> qemu.QEMUGuest:
         """Define and start a domain as it is, skipping our driver's checks.
 
         For asking libvirt and QEMU themselves what they accept.
@@ -177,6 +182,6 @@ class RealQEMUTestCase(unittest.TestCase):
         except libvirt.libvirtError:
             domain.undefine()
             raise
-        guest = libvirt_guest.Guest(domain)
+        guest = qemu.QEMUGuest(libvirt_guest.Guest(domain))
         self.addCleanup(self.destroy, guest)
         return guest

@@ -8,13 +8,16 @@ uses only the pages it touches.
 import glob
 import os
 
+from nova_maxphysaddr.rules import sizing
+
+from nova.demo import qemu
 from nova import exception
-from nova.virt import hardware
-from nova.virt.libvirt import guest as libvirt_guest
 
 from tests.e2e import base
 
 RAM_MB = 1536 * 1024
+# These tests run on q35 (the e2e base's machine type).
+Q35_LARGE = sizing.GuestLayout(RAM_MB, 'q35')
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
@@ -28,28 +31,28 @@ class LargeRAMTest(base.RealQEMUTestCase):
         message = str(ctx.exception)
         self.assertTrue(message.startswith(
             'Guest %s failed to start: ' % instance.name), message)
-        found = libvirt_guest.find_phys_bits_too_low(message)
+        found = qemu.find_phys_bits_too_low(message)
         self.assertIsNotNone(found, message)
         self.assertEqual(
             'Address space limit 0xffffffffff < 0x2877fffffff phys-bits too '
             'low (40)', found.qemu_message)
         # QEMU's memory map is the resolver's (qemu64 is AMD-vendor), so
         # the width QEMU needed is the one the advice gives.
-        self.assertEqual(hardware.guest_address_space_end(RAM_MB) - 1,
+        self.assertEqual(sizing.address_space_end(Q35_LARGE) - 1,
                          found.needed)
-        self.assertEqual(hardware.get_min_maxphysaddr_bits(RAM_MB),
+        self.assertEqual(sizing.min_bits(Q35_LARGE),
                          found.min_bits)
         self.assertNotDefined(instance)
 
     def test_starts_with_the_advised_bits(self):
-        bits = hardware.get_min_maxphysaddr_bits(RAM_MB)
+        bits = sizing.min_bits(Q35_LARGE)
         self.assertEqual(42, bits)
         guest = self.spawn(self.flavor(
             RAM_MB, mode='emulate', bits=str(bits)))
         self.assertEqual(bits, guest.get_phys_bits().phys_bits)
         self.assertEqual(
             ('qemu64', {'phys-bits': '42'}),
-            libvirt_guest.parse_cpu_arg(guest.get_qemu_cpu_arg()))
+            qemu.parse_cpu_arg(guest.get_qemu_cpu_arg()))
         # All 1.5 TiB are one sparse file, nearly all of it unallocated.
         ram_files = glob.glob(os.path.join(
             self.embedded.memory_backing_dir, '**', '*-' + guest.name,

@@ -2,9 +2,10 @@
 
 from lxml import etree
 
+from nova_maxphysaddr.rules import values
+
+from nova.demo import qemu
 from nova import exception
-from nova.virt import hardware
-from nova.virt.libvirt import guest as libvirt_guest
 
 from tests.e2e import base
 
@@ -13,10 +14,10 @@ class PhysBitsTest(base.RealQEMUTestCase):
 
     def assertCPU(self, guest, cpu_arg, phys_bits, host_phys_bits=False):
         """QEMU's command line and QEMU's own answer over QMP."""
-        self.assertEqual(cpu_arg, libvirt_guest.parse_cpu_arg(
+        self.assertEqual(cpu_arg, qemu.parse_cpu_arg(
             guest.get_qemu_cpu_arg()))
         self.assertEqual(
-            libvirt_guest.QEMUPhysBits(phys_bits, host_phys_bits, 0),
+            qemu.QEMUPhysBits(phys_bits, host_phys_bits, 0),
             guest.get_phys_bits())
 
     def test_flavor_bits_42(self):
@@ -36,7 +37,7 @@ class PhysBitsTest(base.RealQEMUTestCase):
     def test_no_request_keeps_qemus_default(self):
         guest = self.spawn(self.flavor())
         self.assertCPU(guest, ('qemu64', {}),
-                       hardware.QEMU_DEFAULT_PHYS_BITS)
+                       values.QEMU_DEFAULT_BITS)
         live = etree.fromstring(guest.get_xml_desc())
         self.assertIsNone(live.find('cpu/maxphysaddr'))
 
@@ -55,4 +56,4 @@ class PhysBitsTest(base.RealQEMUTestCase):
         guest = self.start_config(self.guest_config(
             self.flavor(mode='passthrough')))
         self.assertCPU(guest, ('qemu64', {'host-phys-bits': 'on'}),
-                       hardware.QEMU_DEFAULT_PHYS_BITS, host_phys_bits=True)
+                       values.QEMU_DEFAULT_BITS, host_phys_bits=True)

@@ -8,6 +8,8 @@ own config classes, then forced past our checks).
 
 import libvirt
 
+from nova_maxphysaddr.rules import values
+
 from nova import exception
 from nova.objects import fields
 
@@ -47,16 +49,16 @@ class RefusalTest(base.RealQEMUTestCase):
     def test_bits_above_the_hosts_width(self):
         host_bits = self.host_phys_bits()
         bits = host_bits + 1
-        if bits > fields.MaxPhysAddrBits.MAX:
+        if bits > values.BITS_MAX:
             self.skipTest('this host has %d bits, QEMU\'s maximum: no valid '
                           'request exceeds it' % host_bits)
         flavor = self.flavor(mode='emulate', bits=str(bits))
         exc = self.assertRefusedBeforeLibvirt(
             exception.MaxPhysAddrUnsupported,
             "Host %s cannot honour the guest's maxphysaddr request "
-            "(mode=emulate, bits=%d): bits=%d is more than the host CPU's %d "
-            "physical address bits" % (self.host.get_hostname(), bits, bits,
-                                       host_bits),
+            "(mode=emulate, bits=%d): host has %d physical address bits; the "
+            "guest (mode=emulate, bits=%d) needs at least %d bits" % (
+                self.host.get_hostname(), bits, host_bits, bits, bits),
             flavor)
         self.assertTrue(exc.reschedulable)
         # Even under TCG, which could emulate any width.

@@ -13,9 +13,10 @@ Intel); 4 TiB.
 
 import libvirt
 
-from nova.objects import fields
-from nova.virt import hardware
-from nova.virt.libvirt import guest as libvirt_guest
+from nova_maxphysaddr.rules import sizing
+from nova_maxphysaddr.rules import values
+
+from nova.demo import qemu
 
 from tests.e2e import base
 
@@ -33,12 +34,12 @@ class _SizingRuleTest(base.RealQEMUTestCase):
         """Start our driver's guest for ``memory_mb`` at exactly ``bits``,
         bypassing our own size check, to ask QEMU; return its refusal."""
         config = self.guest_config(self.flavor(
-            memory_mb, mode='emulate', bits=str(fields.MaxPhysAddrBits.MAX)))
+            memory_mb, mode='emulate', bits=str(values.BITS_MAX)))
         config.cpu.maxphysaddr.bits = bits
         try:
             guest = self.start_config(config)
         except libvirt.libvirtError as exc:
-            refusal = libvirt_guest.find_phys_bits_too_low(str(exc))
+            refusal = qemu.find_phys_bits_too_low(str(exc))
             self.assertIsNotNone(refusal, str(exc))
             return refusal
         self.assertEqual(bits, guest.get_phys_bits().phys_bits)
@@ -55,9 +56,10 @@ class _SizingRuleTest(base.RealQEMUTestCase):
                 self.check_size(memory_mb)
 
     def check_size(self, memory_mb):
-        enforced = hardware.get_min_maxphysaddr_bits(memory_mb)
-        exact = hardware.get_min_maxphysaddr_bits(
-            memory_mb, amd_vendor=self.AMD_VENDOR)
+        layout = sizing.GuestLayout(memory_mb, 'q35')
+        enforced = sizing.min_bits(layout)
+        exact = sizing.min_bits(
+            layout, amd_vendor=self.AMD_VENDOR)
         self.assertLessEqual(exact, enforced)
 
         # Never an under-estimate: what the API enforces boots.
@@ -74,12 +76,12 @@ class _SizingRuleTest(base.RealQEMUTestCase):
         self.assertIsNotNone(refusal, 'QEMU started %d MiB with %d bits' % (
             memory_mb, exact - 1))
         self.assertEqual(
-            hardware.guest_address_space_end(memory_mb, self.AMD_VENDOR) - 1,
+            sizing.address_space_end(layout, self.AMD_VENDOR) - 1,
             refusal.needed)
         self.assertEqual((exact - 1, exact), (refusal.bits,
                                               refusal.min_bits))
-        self.assertFalse(hardware.maxphysaddr_bits_fit(
-            memory_mb, exact - 1, amd_vendor=self.AMD_VENDOR))
+        self.assertFalse(sizing.bits_fit(
+            layout, exact - 1, amd_vendor=self.AMD_VENDOR))
 
 
 class AMDVendorTest(_SizingRuleTest):

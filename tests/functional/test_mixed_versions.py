@@ -12,39 +12,39 @@ from nova import exception
 from nova import objects
 from nova.scheduler import filter_handler
 from nova.scheduler import utils
-from tests.functional import test_scheduling
-from tests.unit.scheduler import fakes
+from tests.functional import base
+from tests import fakes
 
 OLD = 'old-libvirt'
-TiB_MB = test_scheduling.TiB_MB
+TiB_MB = base.TiB_MB
 
 
 def feature_requests():
     """(description, RequestSpec) for every way to ask for a width that a
     1.5 TiB guest can use, from the flavor, the image or both."""
     for bits in range(42, 53):
-        yield 'flavor emulate %d' % bits, test_scheduling.large_guest(**{
+        yield 'flavor emulate %d' % bits, fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'emulate',
             'hw:maxphysaddr_bits': str(bits)})
-        spec = test_scheduling.large_guest()
+        spec = fakes.large_guest()
         spec.image = fakes.spec(image_props={
             'hw_maxphysaddr_mode': 'emulate',
             'hw_maxphysaddr_bits': bits}).image
         yield 'image emulate %d' % bits, spec
-        spec = test_scheduling.large_guest(**{
+        spec = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'emulate'})
         spec.image = fakes.spec(image_props={
             'hw_maxphysaddr_bits': bits}).image
         yield 'flavor mode, image bits %d' % bits, spec
-    yield 'flavor passthrough', test_scheduling.large_guest(**{
+    yield 'flavor passthrough', fakes.large_guest(**{
         'hw:maxphysaddr_mode': 'passthrough'})
-    spec = test_scheduling.large_guest()
+    spec = fakes.large_guest()
     spec.image = fakes.spec(image_props={
         'hw_maxphysaddr_mode': 'passthrough'}).image
     yield 'image passthrough', spec
 
 
-class OldComputeNodeTest(test_scheduling.ComputeNodesTestCase):
+class OldComputeNodeTest(base.ComputeNodesTestCase):
 
     def test_reports_neither_trait_nor_a_width(self):
         self.assertEqual(set(), self.traits[OLD])
@@ -67,14 +67,14 @@ class OldComputeNodeTest(test_scheduling.ComputeNodesTestCase):
                           'junk-bits'}, chosen_somewhere)
 
     def test_requests_without_the_feature_still_use_it(self):
-        chosen, _ = self.schedule(test_scheduling.large_guest())
+        chosen, _ = self.schedule(fakes.large_guest())
         self.assertIn(OLD, chosen)
 
     def test_filters_and_driver_refuse_it_even_when_offered(self):
         # A forced host, or a Placement trait left behind by a downgrade:
         # the filters fail closed on the missing width, and the driver
         # refuses before libvirt would ignore an element it does not know.
-        spec = test_scheduling.large_guest(**{
+        spec = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '42'})
         self.assertIn('required=COMPUTE_ADDRESS_SPACE_EMULATED',
                       utils.ResourceRequest.from_request_spec(

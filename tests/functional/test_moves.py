@@ -11,7 +11,8 @@ when it tries candidates in turn.
 
 from nova import exception
 from nova import objects
-from tests.functional import test_scheduling
+from tests.functional import base
+from tests import fakes
 
 SOURCE = 'intel-46-libvirt-8.7'
 UUID = '2b1e6a3c-0f25-4bb0-9c8e-7d8e1f6a9e11'
@@ -21,7 +22,7 @@ def instance(flavor):
     return objects.Instance(uuid=UUID, name='instance-1', flavor=flavor)
 
 
-class MovesTest(test_scheduling.ComputeNodesTestCase):
+class MovesTest(base.ComputeNodesTestCase):
 
     def destination_verdicts(self, check):
         """{node: None if the destination check passes, else its error}."""
@@ -35,9 +36,9 @@ class MovesTest(test_scheduling.ComputeNodesTestCase):
         return verdicts
 
     def test_resize_to_more_bits(self):
-        old = test_scheduling.large_guest(**{
+        old = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '42'})
-        new = test_scheduling.large_guest(**{
+        new = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '47'})
         chosen, _ = self.schedule(new)
         self.assertEqual({'amd-48'}, chosen)
@@ -48,13 +49,14 @@ class MovesTest(test_scheduling.ComputeNodesTestCase):
         self.assertEqual(
             "Cannot move the instance to host intel-46: its maxphysaddr "
             "request (mode=emulate, bits=47) cannot be honoured here: "
-            "bits=47 is more than the host CPU's 46 physical address bits",
+            "host has 46 physical address bits; the guest (mode=emulate, "
+            "bits=47) needs at least 47 bits",
             verdicts['intel-46'])
 
     def test_resize_to_a_flavor_without_the_feature(self):
-        old = test_scheduling.large_guest(**{
+        old = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'passthrough'})
-        new = test_scheduling.large_guest()
+        new = fakes.large_guest()
         chosen, _ = self.schedule(new)
         verdicts = self.destination_verdicts(
             lambda d: d.check_can_migrate_destination(
@@ -63,7 +65,7 @@ class MovesTest(test_scheduling.ComputeNodesTestCase):
         self.assertEqual({None}, set(verdicts.values()))
 
     def test_live_migration_of_a_passthrough_guest(self):
-        spec = test_scheduling.large_guest(**{
+        spec = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'passthrough'})
         chosen, _ = self.schedule(spec)
         self.assertEqual({'amd-48', 'intel-46', 'junk-bits'}, chosen)
@@ -86,7 +88,7 @@ class MovesTest(test_scheduling.ComputeNodesTestCase):
                       verdicts['junk-bits'])
 
     def test_live_migration_of_an_emulate_guest(self):
-        spec = test_scheduling.large_guest(**{
+        spec = fakes.large_guest(**{
             'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '46'})
         chosen, _ = self.schedule(spec)
         verdicts = self.destination_verdicts(

@@ -8,10 +8,10 @@ Placement's os-traits and that the query selects the right nodes.
 
 import unittest
 
+from nova.demo import placement
 from nova.scheduler import utils
 
-from tests.functional import placement_client
-from tests.unit.scheduler import fakes
+from tests import fakes
 
 EMULATED = 'COMPUTE_ADDRESS_SPACE_EMULATED'
 PASSTHROUGH = 'COMPUTE_ADDRESS_SPACE_PASSTHROUGH'
@@ -39,7 +39,7 @@ class PlacementTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.placement = placement_client.PlacementClient()
+        cls.placement = placement.PlacementClient()
         cls.placement.start(cls.addClassCleanup)
         for name, (traits, overrides) in NODES.items():
             cls.placement.create_compute_node(

@@ -7,7 +7,9 @@ the yes/no answer and the explanation an operator sees cannot disagree.
 A filter parses the request once (:meth:`BaseHostFilter.prepare`) into a
 :data:`HostCheck`, a function of the host alone, which is then run for
 every host.  The filter handler prepares once per call; ``host_passes``
-keeps the check of the last request object it saw.
+(Nova's calling convention: once per host, same request) keeps the check of
+the request it saw last, for as long as that ``RequestSpec`` holds the same
+flavor and image objects.
 """
 
 from __future__ import annotations
@@ -18,21 +20,48 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from nova import exception
 from nova.scheduler import host_manager
-from nova.virt import hardware
 
 LOG = logging.getLogger(__name__)
 
 HostCheck = Callable[[host_manager.HostState], 'str | None']
+
+# Where an oslo object keeps a field's value (oslo.versionedobjects stores
+# field ``x`` as attribute ``_obj_x``).  Reading them from the instance
+# dict is several times cheaper than the field properties, and the request
+# is looked at once per host.
+_FLAVOR_STORAGE = '_obj_flavor'
+_IMAGE_STORAGE = '_obj_image'
+_NOTHING_PREPARED = (None, None, None, None)
+
+
+def _field(spec_obj: Any, name: str) -> Any:
+    """``spec_obj.<name>``, or None when it is not set.
+
+    An unset field of an oslo object raises NotImplementedError (it tries
+    to lazy-load it), not AttributeError, so getattr's default is no help.
+    """
+    try:
+        return getattr(spec_obj, name, None)
+    except NotImplementedError:
+        return None
+
+
+def _request_objects(spec_obj: Any) -> tuple[Any, Any]:
+    """The flavor and image objects that say what ``spec_obj`` asks for."""
+    storage = getattr(spec_obj, '__dict__', None)
+    if storage is not None and _FLAVOR_STORAGE in storage:
+        return storage[_FLAVOR_STORAGE], storage.get(_IMAGE_STORAGE)
+    return _field(spec_obj, 'flavor'), _field(spec_obj, 'image')
 
 
 class BaseHostFilter:
     """Base of the host filters."""
 
     def __init__(self) -> None:
-        # (request spec, its check): see reject_reason().
-        self._prepared: tuple[Any, HostCheck | None] | None = None
+        # (request spec, its flavor, its image, the check): see check_for().
+        self._prepared: tuple[Any, Any, Any, HostCheck | None] = \
+            _NOTHING_PREPARED
 
     @property
     def name(self) -> str:
@@ -48,23 +77,24 @@ class BaseHostFilter:
         """
         raise NotImplementedError()
 
+    def check_for(self, spec_obj: Any) -> HostCheck | None:
+        """The prepared check for ``spec_obj``, parsed again only when the
+        spec, or its flavor or image object, is another one (a resize gives
+        the spec a new flavor).  Changing a flavor's extra specs in place
+        while it is being scheduled is not noticed; Nova does not do that.
+        """
+        flavor, image = _request_objects(spec_obj)
+        prepared = self._prepared
+        if (prepared[0] is not spec_obj or prepared[1] is not flavor or
+                prepared[2] is not image):
+            prepared = self._prepared = (spec_obj, flavor, image,
+                                         prepare_safely(self, spec_obj))
+        return prepared[3]
+
     def reject_reason(self, host_state: host_manager.HostState,
                       spec_obj: Any) -> str | None:
-        """Why the host cannot take the request, or None if it can.
-
-        The request is parsed once per request: the same ``RequestSpec``
-        with the same flavor and image objects (a resize gives the spec a
-        new flavor object, and is parsed again).  Changing a flavor's extra
-        specs in place while it is being scheduled is not noticed; Nova does
-        not do that.
-        """
-        key = (spec_obj, _field(spec_obj, 'flavor'),
-               _field(spec_obj, 'image'))
-        prepared = self._prepared
-        if prepared is None or any(
-                a is not b for a, b in zip(prepared[0], key)):
-            prepared = self._prepared = (key, prepare_safely(self, spec_obj))
-        check = prepared[1]
+        """Why the host cannot take the request, or None if it can."""
+        check = self.check_for(spec_obj)
         if check is None:
             return None
         try:
@@ -75,24 +105,27 @@ class BaseHostFilter:
     def host_passes(self, host_state: host_manager.HostState,
                     spec_obj: Any) -> bool:
         """Whether the host can take the request; never raises."""
-        reason = self.reject_reason(host_state, spec_obj)
+        # check_for() inlined for a spec seen before: this runs per host.
+        prepared = self._prepared
+        try:
+            storage = spec_obj.__dict__
+            fresh = (prepared[0] is spec_obj and
+                     prepared[1] is storage[_FLAVOR_STORAGE] and
+                     prepared[2] is storage[_IMAGE_STORAGE])
+        except (AttributeError, KeyError):
+            fresh = False
+        check = prepared[3] if fresh else self.check_for(spec_obj)
+        if check is None:
+            return True
+        try:
+            reason = check(host_state)
+        except Exception as exc:
+            reason = check_failed(host_state, exc)
         if reason is None:
             return True
         if LOG.isEnabledFor(logging.DEBUG):
             LOG.debug('%s fails %s: %s', host_state, self.name, reason)
         return False
-
-
-def _field(spec_obj: Any, name: str) -> Any:
-    """``spec_obj.<name>``, or None when it is not set.
-
-    An unset field of an oslo object raises NotImplementedError (it tries
-    to lazy-load it), not AttributeError, so getattr's default is no help.
-    """
-    try:
-        return getattr(spec_obj, name, None)
-    except NotImplementedError:
-        return None
 
 
 def prepare_safely(host_filter: BaseHostFilter, spec_obj: Any
@@ -139,74 +172,3 @@ def combine(checks: Sequence[HostCheck]) -> HostCheck | None:
 
 def _either(first: HostCheck, then: HostCheck) -> HostCheck:
     return lambda host_state: first(host_state) or then(host_state)
-
-
-def maxphysaddr_check(flavor: Any, image_meta: Any) -> HostCheck | None:
-    """The physical address width check both filters apply.
-
-    The guest's request comes from the one resolver, whichever of flavor
-    and image set it: a guest asking for N bits needs a host reporting at
-    least N, and a host whose width is unknown cannot be trusted with it
-    (fail closed).  A ``passthrough`` guest gets the host's width, which
-    must hold its RAM (:func:`_passthrough_check`).  A guest without the
-    feature has nothing to check.
-    """
-    try:
-        request = hardware.get_maxphysaddr_request(flavor, image_meta)
-    except exception.Invalid as exc:
-        LOG.warning('Rejecting every host for an invalid request: %s',
-                    exc.format_message())
-        return reject_all('the request is invalid: %s' % exc.format_message())
-    if request is None:
-        return None
-    if request.bits is None:
-        return _passthrough_check(request, flavor.memory_mb)
-    needed = request.bits
-    wanted = 'the guest (%s) needs at least %d bits' % (request, needed)
-    # Hosts share a handful of widths and of reasons for not knowing
-    # theirs: build each rejection sentence once per request.
-    reasons: dict[Any, str] = {}
-
-    def check(host_state: host_manager.HostState) -> str | None:
-        bits = host_state.maxphysaddr_bits
-        if bits is None:
-            unknown = host_state.maxphysaddr_unknown_reason
-            reason = reasons.get(unknown)
-            if reason is None:
-                reason = reasons[unknown] = (
-                    'host physical address width is unknown (%s); %s' % (
-                        unknown, wanted))
-            return reason
-        if bits >= needed:
-            return None
-        reason = reasons.get(bits)
-        if reason is None:
-            reason = reasons[bits] = (
-                'host has %d physical address bits; %s' % (bits, wanted))
-        return reason
-    return check
-
-
-def _passthrough_check(request: hardware.MaxPhysAddrRequest,
-                       memory_mb: int) -> HostCheck:
-    """``passthrough``: the guest gets the host's own width, which must
-    hold its RAM (the API could not check this; the driver refuses it).
-
-    A host whose width is unknown passes: the required trait decides, as
-    for the driver, which has nothing to compare either.
-    """
-    verdicts: dict[int, str | None] = {}
-
-    def check(host_state: host_manager.HostState) -> str | None:
-        bits = host_state.maxphysaddr_bits
-        if bits is None:
-            return None
-        if bits not in verdicts:
-            verdicts[bits] = None if hardware.maxphysaddr_bits_fit(
-                memory_mb, bits) else (
-                'host has %d physical address bits; the guest (%s) would '
-                'get them, too few for its %d MiB of RAM (it needs at least '
-                '%d)' % (bits, request, memory_mb,
-                         hardware.get_min_maxphysaddr_bits(memory_mb)))
-        return verdicts[bits]
-    return check

@@ -3,7 +3,8 @@
 ``capabilities:<attribute>[:<key>...]=<requirement>`` compares a host
 attribute (``cpu_info``, ``hypervisor_type``, ... or a ``stats`` entry),
 walking into nested objects and JSON-encoded strings, with the operators of
-:mod:`nova.scheduler.filters.extra_specs_ops`.
+:mod:`nova.api.validation.extra_specs.operators` (Nova's
+``extra_specs_ops``).
 
 The flavor's ``hw:maxphysaddr_bits=N`` works as if
 ``capabilities:cpu_info:maxphysaddr:bits>=N`` were set (the spec's
@@ -19,8 +20,9 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from nova.api.validation.extra_specs import operators
 from nova.scheduler import filters
-from nova.scheduler.filters import extra_specs_ops
+from nova.scheduler.filters import maxphysaddr
 from nova.scheduler import host_manager
 
 LOG = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ SCOPE_SEPARATOR = ':'
 # Capabilities HostState has already read and validated: a hand-written
 # ``capabilities:cpu_info:maxphysaddr:bits`` judges a junk width as
 # unknown, exactly as ``hw:maxphysaddr_bits`` does.
-VALIDATED_CAPABILITIES = {
+VALIDATED_CAPABILITIES: dict[tuple[str, ...], str] = {
     ('cpu_info', 'maxphysaddr', 'bits'): 'maxphysaddr_bits',
 }
 _MISSING = object()
@@ -71,7 +73,7 @@ def _capability_check(key: str, req: str) -> filters.HostCheck:
     scope = tuple(key[len(CAPABILITIES_PREFIX):].split(SCOPE_SEPARATOR))
     if not all(scope):
         raise ValueError('the capability path has an empty part')
-    matches = extra_specs_ops.compile_requirement(req)
+    matches = operators.compile_requirement(req)
     validated = VALIDATED_CAPABILITIES.get(scope)
     if validated is not None:
         lookup = functools.partial(_validated_lookup, validated)
@@ -106,7 +108,7 @@ class ComputeCapabilitiesFilter(filters.BaseHostFilter):
                     key, req, exc)
                 LOG.warning('Rejecting every host: %s', reason)
                 return filters.reject_all(reason)
-        bits_check = filters.maxphysaddr_check(flavor, spec_obj.image)
+        bits_check = maxphysaddr.width_check(flavor, spec_obj.image)
         if bits_check is not None:
             checks.insert(0, bits_check)
         return filters.combine(checks)

@@ -14,27 +14,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_maxphysaddr.rules import request as rule_request
 from oslo_log import log as logging
 from oslo_utils import versionutils
 
 from nova.scheduler import filters
+from nova.scheduler.filters import maxphysaddr
 from nova.scheduler import host_manager
+from nova import utils
+from nova.virt import hardware
 
 LOG = logging.getLogger(__name__)
 
-ARCH_PROP = 'hw_architecture'
+ARCH_PROP = rule_request.IMAGE_ARCH_KEY
 HV_TYPE_PROP = 'img_hv_type'
 VM_MODE_PROP = 'hw_vm_mode'
 HV_VERSION_PROP = 'img_hv_requested_version'
-# libvirt encodes versions as major * 1,000,000 + minor * 1,000 + micro.
-VERSION_PART = 1000
-
-
-def _image_props(spec_obj: Any) -> Any:
-    image = spec_obj.image
-    if image is None or not image.obj_attr_is_set('properties'):
-        return None
-    return image.properties
 
 
 def _instance_type_check(props: Any) -> filters.HostCheck | None:
@@ -53,12 +48,6 @@ def _instance_type_check(props: Any) -> filters.HostCheck | None:
             [list(t) for t in host_state.supported_instances] or 'nothing',
             described)
     return check
-
-
-def _version_str(version: int) -> str:
-    return '%d.%d.%d' % (version // VERSION_PART ** 2,
-                         version // VERSION_PART % VERSION_PART,
-                         version % VERSION_PART)
 
 
 def _version_check(requested: str) -> filters.HostCheck:
@@ -81,10 +70,10 @@ def _version_check(requested: str) -> filters.HostCheck:
         ok = verdicts.get(host_version)
         if ok is None:
             ok = verdicts[host_version] = predicate.satisfied_by(
-                _version_str(host_version))
+                utils.version_to_str(host_version))
         if not ok:
             return 'host hypervisor version %s does not satisfy %s=%r' % (
-                _version_str(host_version), HV_VERSION_PROP, requested)
+                utils.version_to_str(host_version), HV_VERSION_PROP, requested)
         return None
     return check
 
@@ -94,11 +83,11 @@ class ImagePropertiesFilter(filters.BaseHostFilter):
 
     def prepare(self, spec_obj: Any) -> filters.HostCheck | None:
         checks = []
-        bits_check = filters.maxphysaddr_check(spec_obj.flavor,
-                                               spec_obj.image)
+        bits_check = maxphysaddr.width_check(spec_obj.flavor,
+                                             spec_obj.image)
         if bits_check is not None:
             checks.append(bits_check)
-        props = _image_props(spec_obj)
+        props = hardware.image_props(spec_obj.image)
         if props is not None:
             type_check = _instance_type_check(props)
             if type_check is not None:

@@ -20,40 +20,26 @@ from collections.abc import Mapping
 from typing import Any
 
 import libvirt
+from nova_maxphysaddr.rules import host as host_rules
+from nova_maxphysaddr.rules import values
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
-from oslo_utils import versionutils
 
 import nova.conf
 from nova import exception
 from nova.objects import fields
-from nova.scheduler import host_manager
 from nova.virt import driver
 from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import guest as libvirt_guest
 from nova.virt.libvirt import host as libvirt_host
+from nova.virt.libvirt import maxphysaddr
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
-# <maxphysaddr> in the domain <cpu>: libvirt 8.7.0; QEMU's phys-bits and
-# host-phys-bits CPU properties: QEMU 2.7.0.
-MIN_LIBVIRT_MAXPHYSADDR = (8, 7, 0)
-MIN_QEMU_MAXPHYSADDR = (2, 7, 0)
-# libvirt 8.7 accepts mode='passthrough' only for a host-passthrough guest
-# CPU; 9.0.0 accepts it with any CPU mode (measured, Debian 12).
-MIN_LIBVIRT_MAXPHYSADDR_PASSTHROUGH_ANY_CPU = (9, 0, 0)
-# host-phys-bits=on takes the host CPU's width from KVM; under TCG QEMU
-# accepts it and keeps its default width (measured, QEMU 7.2).
-PASSTHROUGH_VIRT_TYPE = 'kvm'
-# libvirt's name for the QEMU/KVM hypervisor driver (virConnectGetType).
-HV_TYPE_QEMU = 'QEMU'
-
 # The virt types this driver builds guests for.
 GUEST_VIRT_TYPES = ('kvm', 'qemu')
-# x86 guests get q35: the machine the maxphysaddr sizing rule is measured on.
-X86_MACHINE_TYPE = 'q35'
 # [libvirt]cpu_mode unset under TCG: QEMU's own default x86_64 CPU, the same
 # on every host (and AMD-vendor, as the sizing rule assumes).
 TCG_DEFAULT_CPU_MODEL = 'qemu64'
@@ -62,13 +48,6 @@ TCG_DEFAULT_CPU_MODEL = 'qemu64'
 # that QEMU maps the file itself rather than a private copy.
 FILE_BACKED_SOURCE = 'file'
 FILE_BACKED_ACCESS = 'shared'
-
-
-def _version_str(version: int | tuple[int, ...]) -> str:
-    """'9.0.0' from libvirt's 9000000 or from (9, 0, 0)."""
-    if isinstance(version, tuple):
-        return '.'.join(str(part) for part in version)
-    return versionutils.convert_version_to_str(version)
 
 
 class LibvirtDriver(driver.ComputeDriver):
@@ -136,43 +115,9 @@ class LibvirtDriver(driver.ComputeDriver):
     def _maxphysaddr_unsupported_reason(self, mode: str) -> str | None:
         """Why this host cannot give any guest ``<maxphysaddr mode=mode>``,
         or None when it can."""
-        if not self._host.has_min_version(MIN_LIBVIRT_MAXPHYSADDR,
-                                          MIN_QEMU_MAXPHYSADDR, HV_TYPE_QEMU):
-            return ('it needs libvirt >= %s with QEMU >= %s; this host has '
-                    'libvirt %s with %s %s' % (
-                        _version_str(MIN_LIBVIRT_MAXPHYSADDR),
-                        _version_str(MIN_QEMU_MAXPHYSADDR),
-                        _version_str(self._host.get_libversion()),
-                        self._host.get_hypervisor_type(),
-                        _version_str(self._host.get_version())))
-        cpu = self._host.get_capabilities().host.cpu
-        arch = fields.Architecture.canonicalize(cpu.arch)
-        if arch not in fields.MAXPHYSADDR_ARCHES:
-            return ('the physical address width can only be set on x86_64, '
-                    'and this host is %s' % arch)
-        if mode == fields.MaxPhysAddrMode.EMULATE:
-            if cpu.maxphysaddr is None or cpu.maxphysaddr.bits is None:
-                return ('the host capabilities do not report the host\'s '
-                        'physical address width, so no width can be checked '
-                        'against it')
-            return None
-        if CONF.libvirt.virt_type != PASSTHROUGH_VIRT_TYPE:
-            return ('QEMU gives a guest the host\'s width only under KVM; '
-                    'with virt_type=%s the guest would keep QEMU\'s default '
-                    '%d bits (measured with QEMU 7.2 under TCG)' % (
-                        CONF.libvirt.virt_type,
-                        hardware.QEMU_DEFAULT_PHYS_BITS))
-        cpu_mode = self._get_guest_cpu_mode()[0]
-        if cpu_mode != fields.CPUMode.HOST_PASSTHROUGH and \
-                not self._host.has_min_version(
-                    MIN_LIBVIRT_MAXPHYSADDR_PASSTHROUGH_ANY_CPU):
-            return ('libvirt %s accepts mode=passthrough only with '
-                    '[libvirt]cpu_mode=host-passthrough (it is %s); libvirt '
-                    '>= %s accepts any CPU mode' % (
-                        _version_str(self._host.get_libversion()), cpu_mode,
-                        _version_str(
-                            MIN_LIBVIRT_MAXPHYSADDR_PASSTHROUGH_ANY_CPU)))
-        return None
+        return maxphysaddr.unsupported_reason(
+            self._host, mode, CONF.libvirt.virt_type,
+            self._get_guest_cpu_mode()[0])
 
     def get_maxphysaddr_support(self) -> dict[str, str | None]:
         """For each mode: why this host cannot honour it, or None if it can.
@@ -180,20 +125,16 @@ class LibvirtDriver(driver.ComputeDriver):
         What operators see (``nova-maxphysaddr host``) behind the traits.
         """
         return {mode: self._maxphysaddr_unsupported_reason(mode)
-                for mode in fields.MaxPhysAddrMode.ALL}
+                for mode in values.MODES}
 
     @property
     def capabilities(self) -> dict[str, bool]:  # type: ignore[override]
         """Computed from the hypervisor on first use (and by init_host)."""
         if self._capabilities is None:
+            support = self.get_maxphysaddr_support()
             self._capabilities = {
-                'supports_address_space_emulated':
-                    self._maxphysaddr_unsupported_reason(
-                        fields.MaxPhysAddrMode.EMULATE) is None,
-                'supports_address_space_passthrough':
-                    self._maxphysaddr_unsupported_reason(
-                        fields.MaxPhysAddrMode.PASSTHROUGH) is None,
-            }
+                driver.MODE_CAPABILITIES[mode]: reason is None
+                for mode, reason in support.items()}
         return self._capabilities
 
     # --- host resources ------------------------------------------------------
@@ -215,8 +156,8 @@ class LibvirtDriver(driver.ComputeDriver):
             'features': sorted({f.name for f in cpu.features if f.name}),
         }
         if cpu.maxphysaddr is not None:
-            info['maxphysaddr'] = {'mode': cpu.maxphysaddr.mode,
-                                   'bits': cpu.maxphysaddr.bits}
+            info[host_rules.CPU_INFO_KEY] = host_rules.cpu_info_entry(
+                cpu.maxphysaddr.mode, cpu.maxphysaddr.bits)
         return info
 
     def _get_supported_instances(self) -> list[list[str]]:
@@ -261,7 +202,7 @@ class LibvirtDriver(driver.ComputeDriver):
     # --- guest config --------------------------------------------------------
 
     def _get_guest_arch(self, image_meta: Any) -> str:
-        props = getattr(image_meta, 'properties', None)
+        props = hardware.image_props(image_meta)
         arch = props.get('hw_architecture') if props is not None else None
         if arch is None:
             arch = self._host.get_capabilities().host.cpu.arch
@@ -280,13 +221,13 @@ class LibvirtDriver(driver.ComputeDriver):
                 mode=request.mode, bits=request.bits)
         return cpu
 
-    def _get_guest_config(self, instance: Any, image_meta: Any, flavor: Any
+    def _get_guest_config(self, instance: Any, image_meta: Any, flavor: Any,
+                          request: hardware.MaxPhysAddrRequest | None
                           ) -> vconfig.LibvirtConfigGuest:
-        """The domain for ``instance``; nothing is checked against the host
-        here (see :meth:`_check_guest_config`).
+        """The domain for ``instance`` with the maxphysaddr ``request``
+        already resolved (and checked) by the caller.
 
-        :raises: what :func:`nova.virt.hardware.get_maxphysaddr_request`
-            raises for an invalid flavor/image, InvalidConfiguration
+        :raises InvalidConfiguration: a virt type this driver cannot build
         """
         virt_type = CONF.libvirt.virt_type
         if virt_type not in GUEST_VIRT_TYPES:
@@ -294,7 +235,6 @@ class LibvirtDriver(driver.ComputeDriver):
                 group='libvirt', option='virt_type', value=virt_type,
                 reason='this driver builds guests for %s only' %
                 ' and '.join(GUEST_VIRT_TYPES))
-        request = hardware.get_maxphysaddr_request(flavor, image_meta)
         arch = self._get_guest_arch(image_meta)
         guest = vconfig.LibvirtConfigGuest(
             virt_type=virt_type,
@@ -304,8 +244,7 @@ class LibvirtDriver(driver.ComputeDriver):
             vcpus=flavor.vcpus,
             os_type=fields.VMMode.HVM,
             os_arch=arch,
-            os_mach_type=(X86_MACHINE_TYPE if arch in fields.X86_ARCHES
-                          else None),
+            os_mach_type=hardware.get_machine_type(image_meta, arch),
             cpu=self._get_guest_cpu_config(request),
             devices=[vconfig.LibvirtConfigGuestSerial(type='pty'),
                      vconfig.LibvirtConfigGuestMemBalloon(model='none')],
@@ -316,52 +255,43 @@ class LibvirtDriver(driver.ComputeDriver):
                 access_mode=FILE_BACKED_ACCESS)
         return guest
 
-    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest,
-                             memory_mb: int) -> str | None:
-        """Why this host cannot give a guest of ``memory_mb`` ``request``,
-        or None when it can.
+    def _host_width(self) -> int | None:
+        maxphysaddr = self._host.get_capabilities().host.cpu.maxphysaddr
+        return None if maxphysaddr is None else maxphysaddr.bits
 
-        The one host-side rule for every way a guest arrives here: spawn,
-        live migration, cold migration and resize.  (A non-x86 guest never
-        gets here: the resolver refuses a width for one.)
-        """
+    def _maxphysaddr_refusal(self, request: hardware.MaxPhysAddrRequest,
+                             flavor: Any, image_meta: Any) -> str | None:
+        """Why this host cannot give the guest ``request``, or None when it
+        can: the one host-side check for every way a guest arrives here
+        (spawn, live migration, cold migration and resize)."""
         reason = self._maxphysaddr_unsupported_reason(request.mode)
         if reason is not None:
             return reason
-        maxphysaddr = self._host.get_capabilities().host.cpu.maxphysaddr
-        host_bits = None if maxphysaddr is None else maxphysaddr.bits
-        if request.is_emulate:
-            if request.bits > host_bits:
-                return ('bits=%d is more than the host CPU\'s %d physical '
-                        'address bits' % (request.bits, host_bits))
-        elif host_bits is not None and not hardware.maxphysaddr_bits_fit(
-                memory_mb, host_bits):
-            # The API could not check this: the width is the host's.
-            return ('passthrough gives the guest this host\'s %d physical '
-                    'address bits, too few for %d MiB of RAM (it needs at '
-                    'least %d)' % (host_bits, memory_mb,
-                                   hardware.get_min_maxphysaddr_bits(
-                                       memory_mb)))
-        return None
+        return host_rules.width_refusal(
+            request, hardware.get_guest_layout(flavor, image_meta),
+            self._host_width())
 
-    def _check_guest_config(self, guest: vconfig.LibvirtConfigGuest) -> None:
-        """Refuse a ``<maxphysaddr>`` this host cannot honour, before libvirt
-        or QEMU would, so the compute manager can try another host.
-
-        The scheduler already matched the trait and the host's width; this
-        catches what changed since (or a forced host).
+    def _resolve_and_check(self, flavor: Any, image_meta: Any
+                           ) -> hardware.MaxPhysAddrRequest | None:
+        """The guest's request, refused before libvirt or QEMU would (or
+        would silently give the guest another width), so the compute
+        manager can try another host.  The scheduler matched the trait and
+        the width already; this catches what changed since (or a forced
+        host).
 
         :raises MaxPhysAddrUnsupported: reschedulable
+        :raises: what :func:`nova.virt.hardware.get_maxphysaddr_request`
+            raises for an invalid flavor/image
         """
-        if guest.cpu is None or guest.cpu.maxphysaddr is None:
-            return
-        wanted = guest.cpu.maxphysaddr
-        request = hardware.MaxPhysAddrRequest(wanted.mode, wanted.bits)
-        reason = self._maxphysaddr_refusal(request, guest.memory // 1024)
+        request = hardware.get_maxphysaddr_request(flavor, image_meta)
+        if request is None:
+            return None
+        reason = self._maxphysaddr_refusal(request, flavor, image_meta)
         if reason is not None:
             raise exception.MaxPhysAddrUnsupported(
                 host=self._host.get_hostname(), request=str(request),
                 reason=reason)
+        return request
 
     # --- moves: live migration, cold migration and resize -------------------
 
@@ -376,29 +306,29 @@ class LibvirtDriver(driver.ComputeDriver):
         """Why a running passthrough guest would see another width here, or
         None when this host's width is the source's.
 
-        The source's record is read with the scheduler's own reader, so a
-        width the scheduler would call unknown is unknown here too; unknown
-        on either side refuses (the guest's width could change).
+        The source's record is read as the scheduler reads it, so a width
+        the scheduler would call unknown is unknown here too; unknown on
+        either side refuses (the guest's width could change).
         """
-        name = str(src_compute_info.get('hypervisor_hostname') or 'source')
-        source = host_manager.HostState(name, name)
-        source.update(src_compute_info)
-        maxphysaddr = self._host.get_capabilities().host.cpu.maxphysaddr
-        dest_bits = None if maxphysaddr is None else maxphysaddr.bits
-        if source.maxphysaddr_bits is None:
+        cpu_info, source_unknown = host_rules.decode_cpu_info(
+            src_compute_info.get('cpu_info'))
+        source_bits = None
+        if source_unknown is None:
+            source_bits, source_unknown = host_rules.read_width(cpu_info)
+        dest_bits = self._host_width()
+        if source_bits is None:
             return ('cannot be kept: the source host\'s physical address '
                     'width is unknown (%s), and a passthrough guest must '
-                    'keep the width it sees' %
-                    source.maxphysaddr_unknown_reason)
+                    'keep the width it sees' % source_unknown)
         if dest_bits is None:
             return ('cannot be kept: this host does not report its physical '
                     'address width, and a passthrough guest must keep the '
-                    '%d bits it sees on the source' % source.maxphysaddr_bits)
-        if dest_bits != source.maxphysaddr_bits:
+                    '%d bits it sees on the source' % source_bits)
+        if dest_bits != source_bits:
             return ('would change the %d physical address bits the running '
                     'guest sees on the source to %d: a passthrough guest '
                     'sees the host CPU\'s width, which must not change under '
-                    'it' % (source.maxphysaddr_bits, dest_bits))
+                    'it' % (source_bits, dest_bits))
         return None
 
     def check_can_migrate_destination(
@@ -424,7 +354,7 @@ class LibvirtDriver(driver.ComputeDriver):
         request = hardware.get_maxphysaddr_request(flavor, image_meta)
         if request is None:
             return None
-        reason = self._maxphysaddr_refusal(request, flavor.memory_mb)
+        reason = self._maxphysaddr_refusal(request, flavor, image_meta)
         if reason is not None:
             raise self._refuse_move(request,
                                     'cannot be honoured here: ' + reason)
@@ -440,7 +370,9 @@ class LibvirtDriver(driver.ComputeDriver):
         The guest keeps its domain XML and its flavor, so everything a cold
         migration checks applies; in addition a ``passthrough`` guest, which
         sees the host CPU's own width, needs this host's width to be the
-        source's (an ``emulate`` guest sees its fixed bits anywhere).
+        source's.  An ``emulate`` guest sees its fixed bits anywhere: no
+        host gives one another width (those that would, under KVM with a
+        host-passthrough or maximum CPU, refuse it).
 
         :param instance: the instance; its ``flavor`` is the one it runs with
         :param image_meta: the instance's image metadata
@@ -485,8 +417,8 @@ class LibvirtDriver(driver.ComputeDriver):
         :raises InstanceBootFailed: libvirt or QEMU refused; the reason is
             libvirt's own message
         """
-        guest = self._get_guest_config(instance, image_meta, flavor)
-        self._check_guest_config(guest)
+        request = self._resolve_and_check(flavor, image_meta)
+        guest = self._get_guest_config(instance, image_meta, flavor, request)
         if self._lookup(instance) is not None:
             raise exception.InstanceBootFailed(
                 name=instance.name, action='define',
@@ -521,18 +453,11 @@ class LibvirtDriver(driver.ComputeDriver):
 
         :raises InstanceTerminationFailure: libvirt refused
         """
-        domain = self._lookup(instance)
-        if domain is None:
+        guest = self.get_guest(instance)
+        if guest is None:
             return
         try:
-            try:
-                domain.destroy()
-            except libvirt.libvirtError:
-                # Not running (it may have stopped on its own): fine.
-                if domain.isActive():
-                    raise
-            if domain.isPersistent():
-                domain.undefine()
+            guest.destroy()
         except libvirt.libvirtError as exc:
             raise exception.InstanceTerminationFailure(
                 name=instance.name, reason=exc.get_error_message())

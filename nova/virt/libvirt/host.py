@@ -2,8 +2,9 @@
 
 Everything the driver asks libvirt about the host goes through :class:`Host`:
 the versions (to decide which features the host may advertise) and the
-capabilities document (parsed once: it describes hardware that does not
-change while the service runs).
+capabilities document.  Both are read once per connection: they describe
+software and hardware that do not change while the service runs, and each
+question is a round trip to libvirtd.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Host:
     """One libvirt connection, opened on first use.
 
     ``qemu:///embed`` URIs need an event loop in the process before they
-    open; :class:`nova.virt.libvirt.embedded.EmbeddedQEMU` sets one up.
+    open; :class:`nova.demo.embedded.EmbeddedQEMU` sets one up.
     """
 
     def __init__(self, uri: str | None = None) -> None:
@@ -51,6 +52,8 @@ class Host:
                      DEFAULT_URIS[CONF.libvirt.virt_type])
         self._conn = None
         self._caps: vconfig.LibvirtConfigCaps | None = None
+        # Facts read once per connection: name -> value.
+        self._facts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -77,8 +80,17 @@ class Host:
         """Close the connection; the next call reconnects and re-reads."""
         with self._lock:
             conn, self._conn, self._caps = self._conn, None, None
+            self._facts = {}
         if conn is not None:
             conn.close()
+
+    def _fact(self, name: str, read: Any) -> Any:
+        """``read()``, asked of libvirt once per connection."""
+        try:
+            return self._facts[name]
+        except KeyError:
+            value = self._facts[name] = read()
+            return value
 
     def _checked_version(self, component: str, getter: Any) -> int:
         try:
@@ -96,20 +108,21 @@ class Host:
 
     def get_libversion(self) -> int:
         """libvirt's version, e.g. 9000000 for 9.0.0."""
-        return self._checked_version('libvirt',
-                                     self.get_connection().getLibVersion)
+        return self._fact('libversion', lambda: self._checked_version(
+            'libvirt', self.get_connection().getLibVersion))
 
     def get_version(self) -> int:
         """The hypervisor's version, e.g. 7002000 for QEMU 7.2.0."""
-        conn = self.get_connection()
-        return self._checked_version(conn.getType(), conn.getVersion)
+        return self._fact('version', lambda: self._checked_version(
+            self.get_hypervisor_type(), self.get_connection().getVersion))
 
     def get_hypervisor_type(self) -> str:
         """libvirt's name for the hypervisor driver: 'QEMU', 'LXC', 'TEST'."""
-        return self.get_connection().getType()
+        return self._fact('type', lambda: self.get_connection().getType())
 
     def get_hostname(self) -> str:
-        return self.get_connection().getHostname()
+        return self._fact('hostname',
+                          lambda: self.get_connection().getHostname())
 
     def has_min_version(self, lv_ver: tuple[int, ...] | None = None,
                         hv_ver: tuple[int, ...] | None = None,

@@ -8,7 +8,6 @@ values QEMU would refuse, which is why the driver validates first.
 
 import itertools
 import json
-import unittest
 import uuid
 
 import libvirt
@@ -17,12 +16,12 @@ from lxml import etree
 import nova.conf
 from nova import exception
 from nova import objects
-from nova.conf import libvirt as libvirt_conf
+from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import driver as libvirt_driver
-from nova.virt.libvirt import host
 from tests import schemas
-from tests.unit.virt.libvirt import test_config
+from tests.functional import base as functional_base
+from tests import fakes
 
 CONF = nova.conf.CONF
 TEST_URI = 'test:///default'
@@ -30,70 +29,12 @@ TEST_URI = 'test:///default'
 objects.register_all()
 
 
-def flavor(memory_mb=2048, **extra_specs):
-    return objects.Flavor(memory_mb=memory_mb, vcpus=2, root_gb=0,
-                          extra_specs=extra_specs)
-
-
 def new_instance():
     guest_uuid = str(uuid.uuid4())
-    return objects.Instance(uuid=guest_uuid, name='func-' + guest_uuid[:8])
+    return fakes.instance('func-' + guest_uuid[:8], guest_uuid)
 
 
-def maxphysaddr_of(xml):
-    node = etree.fromstring(xml.encode()).find('cpu/maxphysaddr')
-    return None if node is None else dict(node.attrib)
-
-
-class QEMUFactsHost(host.Host):
-    """The real test driver connection, with a QEMU host's facts: libvirt's
-    test driver reports hypervisor TEST and an i686 CPU, so nothing would
-    get past the driver's checks otherwise."""
-
-    def __init__(self, capabilities_fixture):
-        super().__init__(TEST_URI)
-        self._fixture = capabilities_fixture
-
-    def get_version(self):
-        return 7002000
-
-    def get_hypervisor_type(self):
-        return 'QEMU'
-
-    def get_capabilities(self):
-        caps = vconfig.LibvirtConfigCaps()
-        caps.parse_str(test_config.fixture(self._fixture))
-        return caps
-
-
-class LibvirtTestCase(unittest.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.host = host.Host(TEST_URI)
-        self.addCleanup(self.host.close)
-        self.conn = self.host.get_connection()
-
-    def flags(self, **options):
-        for opt in libvirt_conf.libvirt_opts:
-            CONF.clear_override(opt.name, group='libvirt')
-        for name, value in options.items():
-            CONF.set_override(name, value, group='libvirt')
-            self.addCleanup(CONF.clear_override, name, group='libvirt')
-
-    def undefine_later(self, inst):
-        def cleanup():
-            try:
-                domain = self.conn.lookupByUUIDString(inst.uuid)
-            except libvirt.libvirtError:
-                return
-            if domain.isActive():
-                domain.destroy()
-            domain.undefine()
-        self.addCleanup(cleanup)
-
-
-class HostTest(LibvirtTestCase):
+class HostTest(functional_base.TestDriverTestCase):
 
     def test_facts_from_real_libvirt(self):
         self.assertEqual(libvirt.getVersion(), self.host.get_libversion())
@@ -116,7 +57,7 @@ class HostTest(LibvirtTestCase):
                           resources['vcpus']))
 
 
-class GuestXMLTest(LibvirtTestCase):
+class GuestXMLTest(functional_base.TestDriverTestCase):
     """Every guest shape the driver builds: schema-valid, accepted by
     libvirt's parser, and read back with the same <maxphysaddr>."""
 
@@ -139,26 +80,37 @@ class GuestXMLTest(LibvirtTestCase):
         {'virt_type': 'qemu', 'cpu_mode': 'maximum'},
         {'virt_type': 'qemu', 'cpu_mode': 'none'},
     )
+    # Nova's default (pc), and q35 from [libvirt]hw_machine_type (the test
+    # driver's host is i686).
+    MACHINE_TYPES = (None, ['x86_64=q35', 'i686=q35'])
 
     def test_every_guest_shape(self):
         drv = libvirt_driver.LibvirtDriver(self.host)
-        for (specs, props, expected), flags, file_backed in itertools.product(
-                self.REQUESTS, self.CPU_FLAGS, (0, 2 * 1024 * 1024)):
+        for (specs, props, expected), flags, file_backed, machine in \
+                itertools.product(self.REQUESTS, self.CPU_FLAGS,
+                                  (0, 2 * 1024 * 1024), self.MACHINE_TYPES):
             with self.subTest(specs=specs, props=props, flags=flags,
-                              file_backed=file_backed):
-                self.flags(file_backed_memory=file_backed, **flags)
+                              file_backed=file_backed, machine=machine):
+                self.flags(file_backed_memory=file_backed,
+                           hw_machine_type=machine, **flags)
                 inst = new_instance()
                 image_meta = objects.ImageMeta.from_dict(
                     {'properties': props})
-                xml = drv._get_guest_config(inst, image_meta,
-                                            flavor(**specs)).to_xml()
+                flavor = fakes.flavor(**specs)
+                request = hardware.get_maxphysaddr_request(flavor, image_meta)
+                xml = drv._get_guest_config(inst, image_meta, flavor,
+                                            request).to_xml()
+                self.assertEqual(
+                    'q35' if machine else 'pc',
+                    etree.fromstring(xml.encode()).find('os/type').get(
+                        'machine'))
                 schemas.validate_domain_xml(xml)
                 domain = self.conn.defineXML(xml)
                 self.undefine_later(inst)
                 read_back = domain.XMLDesc()
                 schemas.validate_domain_xml(read_back)
-                self.assertEqual(expected, maxphysaddr_of(read_back))
-                self.assertEqual(expected, maxphysaddr_of(xml))
+                self.assertEqual(expected, fakes.maxphysaddr_of(read_back))
+                self.assertEqual(expected, fakes.maxphysaddr_of(xml))
                 # And our own parser reads libvirt's version back the same.
                 guest = vconfig.LibvirtConfigGuest()
                 guest.parse_str(read_back)
@@ -178,13 +130,13 @@ class GuestXMLTest(LibvirtTestCase):
                 domain.undefine()
 
 
-class SpawnTest(LibvirtTestCase):
+class SpawnTest(functional_base.TestDriverTestCase):
 
     def driver(self, fixture='host-capabilities-amd-x86_64-48bit-'
                              'libvirt-9.0.xml', **flags):
         self.flags(virt_type='qemu', **flags)
         self.host.close()
-        self.host = QEMUFactsHost(fixture)
+        self.host = functional_base.QEMUFactsHost(fixture)
         self.addCleanup(self.host.close)
         self.conn = self.host.get_connection()
         return libvirt_driver.LibvirtDriver(self.host)
@@ -197,12 +149,12 @@ class SpawnTest(LibvirtTestCase):
                          drv.capabilities_as_traits())
         inst = new_instance()
         self.undefine_later(inst)
-        drv.spawn(inst, None, flavor(1536 * 1024, **{
+        drv.spawn(inst, None, fakes.flavor(1536 * 1024, **{
             'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '42'}))
         domain = self.conn.lookupByUUIDString(inst.uuid)
         self.assertTrue(domain.isActive())
         self.assertEqual({'mode': 'emulate', 'bits': '42'},
-                         maxphysaddr_of(domain.XMLDesc()))
+                         fakes.maxphysaddr_of(domain.XMLDesc()))
         drv.destroy(inst)
         with self.assertRaises(libvirt.libvirtError) as ctx:
             self.conn.lookupByUUIDString(inst.uuid)
@@ -218,11 +170,12 @@ class SpawnTest(LibvirtTestCase):
         inst = new_instance()
         self.undefine_later(inst)
         with self.assertRaises(exception.MaxPhysAddrUnsupported) as ctx:
-            drv.spawn(inst, None, flavor(**{
+            drv.spawn(inst, None, fakes.flavor(**{
                 'hw:maxphysaddr_mode': 'emulate',
                 'hw:maxphysaddr_bits': '42'}))
-        self.assertIn("bits=42 is more than the host CPU's 39 physical "
-                      "address bits", str(ctx.exception))
+        self.assertIn('host has 39 physical address bits; the guest '
+                      '(mode=emulate, bits=42) needs at least 42 bits',
+                      str(ctx.exception))
         with self.assertRaises(libvirt.libvirtError):
             self.conn.lookupByUUIDString(inst.uuid)
 
@@ -232,9 +185,9 @@ class SpawnTest(LibvirtTestCase):
         other = objects.Instance(uuid=str(uuid.uuid4()), name=inst.name)
         self.undefine_later(inst)
         self.undefine_later(other)
-        drv.spawn(inst, None, flavor())
+        drv.spawn(inst, None, fakes.flavor())
         with self.assertRaises(exception.InstanceBootFailed) as ctx:
-            drv.spawn(other, None, flavor())
+            drv.spawn(other, None, fakes.flavor())
         self.assertIn('Guest %s failed to define: ' % inst.name,
                       str(ctx.exception))
         self.assertIn("already exists with uuid %s" % inst.uuid,

@@ -10,7 +10,7 @@ from nova import exception
 from nova import objects
 from nova.virt import hardware
 from tests import schemas
-from tests.unit.virt.libvirt import test_config
+from tests import fakes
 
 objects.register_all()
 
@@ -41,27 +41,27 @@ class CapabilitiesSchemaTest(unittest.TestCase):
     def test_fixtures_cover_the_directory(self):
         self.assertEqual(
             sorted(self.VALID + tuple(self.JUNK) + (self.REAL_AMD,)),
-            sorted(f for f in os.listdir(test_config.FIXTURES)
+            sorted(f for f in os.listdir(fakes.FIXTURES)
                    if f.startswith('host-capabilities-')))
 
     def test_valid_fixtures(self):
         for name in self.VALID:
             with self.subTest(fixture=name):
-                schemas.validate_capabilities_xml(test_config.fixture(name))
+                schemas.validate_capabilities_xml(fakes.fixture(name))
 
     def test_junk_fixtures_are_rejected(self):
         for name, element in self.JUNK.items():
             with self.subTest(fixture=name):
                 with self.assertRaises(AssertionError) as ctx:
                     schemas.validate_capabilities_xml(
-                        test_config.fixture(name))
+                        fakes.fixture(name))
                 self.assertIn('Extra element %s' % element,
                               str(ctx.exception))
 
     def test_real_host_rejected_only_for_dotted_feature_names(self):
         # libvirt 9.0's capability.rng allows [a-zA-Z0-9\-_]+ for host CPU
         # feature names, but real hosts report sse4.1 and sse4.2.
-        doc = test_config.fixture(self.REAL_AMD)
+        doc = fakes.fixture(self.REAL_AMD)
         with self.assertRaises(AssertionError) as ctx:
             schemas.validate_capabilities_xml(doc)
         self.assertIn('Element feature failed to validate attributes',

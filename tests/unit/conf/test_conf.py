@@ -19,10 +19,10 @@ class LibvirtOptionsTest(unittest.TestCase):
 
     def test_defaults(self):
         self.assertEqual(
-            ('kvm', '', None, [], 0),
+            ('kvm', '', None, [], None, 0),
             (CONF.libvirt.virt_type, CONF.libvirt.connection_uri,
              CONF.libvirt.cpu_mode, CONF.libvirt.cpu_models,
-             CONF.libvirt.file_backed_memory))
+             CONF.libvirt.hw_machine_type, CONF.libvirt.file_backed_memory))
 
     def test_choices(self):
         def choices(name):
@@ -47,21 +47,25 @@ class LibvirtOptionsTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile('w', suffix='.conf') as f:
             f.write('[libvirt]\nvirt_type = qemu\ncpu_mode = custom\n'
                     'cpu_models = Skylake-Client, qemu64\n'
+                    'hw_machine_type = x86_64=q35, aarch64=virt\n'
                     'file_backed_memory = 2097152\n')
             f.flush()
             conf = cfg.ConfigOpts()
             nova.conf.libvirt.register_opts(conf)
             conf(['--config-file', f.name], project='nova')
         self.assertEqual(
-            ('qemu', 'custom', ['Skylake-Client', 'qemu64'], 2097152),
+            ('qemu', 'custom', ['Skylake-Client', 'qemu64'],
+             ['x86_64=q35', 'aarch64=virt'], 2097152),
             (conf.libvirt.virt_type, conf.libvirt.cpu_mode,
-             conf.libvirt.cpu_models, conf.libvirt.file_backed_memory))
+             conf.libvirt.cpu_models, conf.libvirt.hw_machine_type,
+             conf.libvirt.file_backed_memory))
 
     def test_list_opts(self):
         [(group, options)] = opts.list_opts()
         self.assertEqual('libvirt', group.name)
         self.assertEqual(['virt_type', 'connection_uri', 'cpu_mode',
-                          'cpu_models', 'file_backed_memory'],
+                          'cpu_models', 'hw_machine_type',
+                          'file_backed_memory'],
                          [o.name for o in options])
 
 
@@ -83,6 +87,7 @@ class SampleConfigTest(unittest.TestCase):
         section = sample[sample.index('[libvirt]'):]
         for line in ('#virt_type = kvm', '#connection_uri =',
                      '#cpu_mode = <None>', '#cpu_models =',
+                     '#hw_machine_type = <None>',
                      '#file_backed_memory = 0', '# Minimum value: 0',
                      '# host-passthrough - the host CPU itself'):
             self.assertIn(line + '\n', section)

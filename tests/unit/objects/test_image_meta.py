@@ -6,7 +6,7 @@ from nova import exception
 from nova import objects
 from nova.objects import image_meta
 
-from tests.unit.api.test_extra_specs import BAD_BITS, BAD_MODES
+from tests import fakes
 
 objects.register_all()
 
@@ -28,7 +28,7 @@ class FromDictTest(unittest.TestCase):
         self.assertRaises(AttributeError, props.get, 'no_such_property')
 
     def test_bad_bits_rejected_with_the_api_message(self):
-        for value in BAD_BITS:
+        for value in fakes.BAD_BITS:
             with self.subTest(value=value):
                 with self.assertRaises(exception.InvalidImageProperty) as ctx:
                     objects.ImageMetaProps.from_dict(
@@ -39,7 +39,7 @@ class FromDictTest(unittest.TestCase):
                     str(ctx.exception).split(', not a')[0])
 
     def test_bad_modes_rejected(self):
-        for value in BAD_MODES:
+        for value in fakes.BAD_MODES:
             with self.subTest(value=value):
                 with self.assertRaises(exception.InvalidImageProperty) as ctx:
                     objects.ImageMetaProps.from_dict(

@@ -7,14 +7,11 @@ the two maxphysaddr image properties are dropped on the way.  Flavor extra
 specs are untouched (``Flavor`` did not change).
 """
 
-from lxml import etree
-
 from nova import objects
 from nova.virt import hardware
-from nova.virt.libvirt import driver as libvirt_driver
-from nova.virt.libvirt import host
-from tests.unit.virt.libvirt import base
-from tests.unit.virt.libvirt import test_config
+
+from tests import base
+from tests import fakes
 
 objects.register_all()
 
@@ -25,14 +22,6 @@ PREVIOUS_VERSIONS = {'RequestSpec': '1.0', 'Flavor': '1.0',
 IMAGE_PROPS = {'hw_architecture': 'x86_64', 'hw_maxphysaddr_mode': 'emulate',
                'hw_maxphysaddr_bits': 42}
 EMULATE_42 = {'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '42'}
-
-
-def request_spec(extra_specs=None, image_props=None):
-    return objects.RequestSpec(
-        flavor=objects.Flavor(memory_mb=2048, vcpus=2,
-                              extra_specs=dict(extra_specs or {})),
-        image=objects.ImageMeta.from_dict(
-            {'properties': dict(image_props or {})}))
 
 
 def over_pinned_rpc(spec):
@@ -48,17 +37,17 @@ def props_primitive(primitive):
         'properties']
 
 
-class BackportTest(base.LibvirtTestCase):
+class BackportTest(base.DriverTestCase):
 
     def test_both_image_fields_are_dropped(self):
-        primitive, _ = over_pinned_rpc(request_spec(image_props=IMAGE_PROPS))
+        primitive, _ = over_pinned_rpc(fakes.spec(image_props=IMAGE_PROPS))
         props = props_primitive(primitive)
         self.assertEqual('1.0', props['nova_object.version'])
         self.assertEqual({'hw_architecture': 'x86_64'},
                          props['nova_object.data'])
 
     def test_received_object_has_no_request_and_no_stale_changes(self):
-        _, received = over_pinned_rpc(request_spec(image_props=IMAGE_PROPS))
+        _, received = over_pinned_rpc(fakes.spec(image_props=IMAGE_PROPS))
         props = received.image.properties
         self.assertIsNone(props.get('hw_maxphysaddr_mode'))
         self.assertIsNone(props.get('hw_maxphysaddr_bits'))
@@ -75,25 +64,22 @@ class BackportTest(base.LibvirtTestCase):
                              'hw_architecture'])
 
     def guest_maxphysaddr(self, spec):
-        self.conn.capabilities = test_config.fixture(
-            'host-capabilities-amd-x86_64-48bit-libvirt-9.0.xml')
-        drv = libvirt_driver.LibvirtDriver(host.Host())
-        instance = objects.Instance(
-            uuid='2b1e6a3c-0f25-4bb0-9c8e-7d8e1f6a9e11', name='instance-1')
-        guest = drv._get_guest_config(instance, spec.image, spec.flavor)
-        node = etree.fromstring(guest.to_xml()).find('cpu/maxphysaddr')
-        return None if node is None else dict(node.attrib)
+        # As spawn builds it: resolve and check once, then build.
+        drv = self.driver(caps=fakes.AMD_48)
+        request = drv._resolve_and_check(spec.flavor, spec.image)
+        guest = drv._get_guest_config(fakes.instance('instance-1'),
+                                      spec.image, spec.flavor, request)
+        return fakes.maxphysaddr_of(guest.to_xml())
 
     def test_guest_built_from_the_backport_gets_no_maxphysaddr(self):
-        spec = request_spec(image_props=IMAGE_PROPS)
+        spec = fakes.spec(image_props=IMAGE_PROPS)
         self.assertEqual({'mode': 'emulate', 'bits': '42'},
                          self.guest_maxphysaddr(spec))
         _, received = over_pinned_rpc(spec)
         self.assertIsNone(self.guest_maxphysaddr(received))
 
     def test_flavor_extra_specs_survive(self):
-        _, received = over_pinned_rpc(request_spec(extra_specs=EMULATE_42,
-                                                   image_props=IMAGE_PROPS))
+        _, received = over_pinned_rpc(fakes.spec(EMULATE_42, IMAGE_PROPS))
         self.assertEqual({'mode': 'emulate', 'bits': '42'},
                          self.guest_maxphysaddr(received))
 

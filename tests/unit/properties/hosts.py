@@ -20,14 +20,15 @@ from nova.conf import libvirt as libvirt_conf
 from nova.objects import fields
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import host
-from tests.unit.virt.libvirt import fakelibvirt
+
+from tests import fakelibvirt
+from tests import fakes
 
 CONF = nova.conf.CONF
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 FIXTURE_TREES = [
-    etree.parse(os.path.join(FIXTURES, name)).getroot()
-    for name in sorted(os.listdir(FIXTURES))
+    etree.parse(os.path.join(fakes.FIXTURES, name)).getroot()
+    for name in sorted(os.listdir(fakes.FIXTURES))
     if name.startswith('host-capabilities-')]
 
 # Versions as libvirt encodes them: major * 1,000,000 + minor * 1,000 + micro.

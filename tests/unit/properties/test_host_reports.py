@@ -22,11 +22,12 @@ from nova.scheduler import filter_handler
 from nova.scheduler.filters import image_props_filter
 from nova.scheduler import host_manager
 from nova.virt.libvirt import host
+
+from tests import base
+from tests import fakes
 from tests import properties  # noqa: F401  (loads the hypothesis profile)
 from tests import schemas
 from tests.unit.properties import hosts
-from tests.unit.scheduler import fakes
-from tests.unit.virt.libvirt import base
 
 EMULATED = os_traits.COMPUTE_ADDRESS_SPACE_EMULATED
 PASSTHROUGH = os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH
@@ -113,7 +114,7 @@ class VersionsTest(base.LibvirtTestCase):
 
     @given(hosts.versions, hosts.versions,
            st.sampled_from(['QEMU'] * 4 + ['TEST', 'LXC']),
-           st.sampled_from([None, 'host-passthrough']),
+           st.sampled_from([None, 'host-passthrough', 'maximum']),
            st.sampled_from(hosts.FIXTURE_TREES))
     def test_traits_follow_the_version_floors_or_name_the_bad_version(
             self, libversion, hv_version, hv_type, cpu_mode, caps):
@@ -145,8 +146,11 @@ class VersionsTest(base.LibvirtTestCase):
                               hosts.is_x86_64(cpu))
                 has_bits = (element is not None and
                             hosts.width(element.get('bits')) is not None)
+                # Under KVM (the default virt_type), QEMU's host and max CPU
+                # models take the host's width whatever phys-bits says.
+                host_width_cpu = cpu_mode in ('host-passthrough', 'maximum')
                 self.assertEqual({
-                    EMULATED: new_enough and has_bits,
+                    EMULATED: new_enough and has_bits and not host_width_cpu,
                     PASSTHROUGH: new_enough and (
                         libversion >= hosts.LIBVIRT_9_0 or
                         cpu_mode == 'host-passthrough'),

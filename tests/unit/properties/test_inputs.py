@@ -2,8 +2,8 @@
 
 Whatever a user types, the API validator and the image property field agree:
 both accept it with the same typed value, or both reject it with our own
-exception naming the key.  Whole flavor/image combinations either resolve to a
-request QEMU can start, or are refused with one of our defined errors.
+exception naming the key.  The width rule's minimum is the smallest width
+from which every larger one fits, for each machine type.
 """
 
 import string
@@ -11,12 +11,12 @@ import unittest
 
 from hypothesis import given
 from hypothesis import strategies as st
+from nova_maxphysaddr.rules import sizing
 
 from nova.api.validation.extra_specs import validators
 from nova import exception
 from nova import objects
 from nova.objects import fields
-from nova.virt import hardware
 
 from tests import properties  # noqa: F401  (loads the hypothesis profile)
 
@@ -70,7 +70,8 @@ class ValueVerdictTest(unittest.TestCase):
 
     @given(bits_values)
     def test_bits_api_and_image_agree_with_the_definition(self, value):
-        api = verdict(validators.parse, 'hw:maxphysaddr_bits', value)
+        api = verdict(validators.get_validator('hw:maxphysaddr_bits').parse,
+                      value)
         image = verdict(objects.ImageMetaProps.from_dict,
                         {'hw_maxphysaddr_bits': value})
         want = expected_bits(value)
@@ -87,7 +88,8 @@ class ValueVerdictTest(unittest.TestCase):
 
     @given(mode_values)
     def test_mode_api_and_image_agree(self, value):
-        api = verdict(validators.parse, 'hw:maxphysaddr_mode', value)
+        api = verdict(validators.get_validator('hw:maxphysaddr_mode').parse,
+                      value)
         image = verdict(objects.ImageMetaProps.from_dict,
                         {'hw_maxphysaddr_mode': value})
         if value in fields.MaxPhysAddrMode.ALL and isinstance(value, str):
@@ -100,62 +102,43 @@ class ValueVerdictTest(unittest.TestCase):
             self.assertIn('hw_maxphysaddr_mode=', image[1])
 
 
-# Each source either leaves a key out or sets it (to a valid or junk value).
-ABSENT = object()
-flavor_bits = st.one_of(st.just(ABSENT), st.integers(MIN - 2, MAX + 2).map(
-    str), bits_values.filter(lambda v: not isinstance(v, (list, dict))))
-image_bits = st.one_of(st.just(ABSENT), st.integers(MIN - 2, MAX + 2),
-                       bits_values)
-modes = st.one_of(st.just(ABSENT), st.sampled_from(
-    list(fields.MaxPhysAddrMode.ALL)), mode_values)
-memory_mb = st.one_of(st.integers(0, 8 * 1024 ** 3),
-                      st.sampled_from([2816, 1012 * 1024, 1536 * 1024]))
-
-KEYS = ('hw:maxphysaddr_mode', 'hw:maxphysaddr_bits',
-        'hw_maxphysaddr_mode', 'hw_maxphysaddr_bits')
-
-
-def _set(target, key, value):
-    if value is not ABSENT:
-        target[key] = value
+# Machine types as an image or [libvirt]hw_machine_type names them, and None:
+# unknown where the rule runs (every family's map, the largest counts).
+MACHINE_TYPES = ('q35', 'pc', 'pc-q35-7.2', 'pc-i440fx-8.2', None)
+# The smallest width of each family, for guests whose RAM is all below
+# 4 GiB (QEMU 7.2 and 10.0.2): 4 GiB plus the 64-bit PCI window.
+SMALLEST = {'q35': 36, 'pc': 33}
 
 
 class CombinationTest(unittest.TestCase):
 
-    @given(memory_mb, modes, flavor_bits, modes, image_bits)
-    def test_resolver_result_is_startable_or_refused_by_us(
-            self, ram, f_mode, f_bits, i_mode, i_bits):
-        specs, props = {}, {}
-        _set(specs, 'hw:maxphysaddr_mode', f_mode)
-        _set(specs, 'hw:maxphysaddr_bits', f_bits)
-        _set(props, 'hw_maxphysaddr_mode', i_mode)
-        _set(props, 'hw_maxphysaddr_bits', i_bits)
-        try:
-            flavor = objects.Flavor(memory_mb=ram, vcpus=1, extra_specs=specs)
-            image = objects.ImageMeta.from_dict({'properties': props})
-            request = hardware.get_maxphysaddr_request(flavor, image)
-        except exception.Invalid as exc:
-            self.assertTrue(any(k in str(exc) for k in KEYS) or
-                            'MiB of RAM' in str(exc), str(exc))
-            return
-        if request is None:
-            self.assertFalse({'hw:maxphysaddr_mode', 'hw:maxphysaddr_bits'}
-                             & specs.keys())
-            self.assertFalse(props)
-        elif request.is_passthrough:
-            self.assertIsNone(request.bits)
-        else:
-            self.assertTrue(MIN <= request.bits <= MAX)
-            self.assertTrue(hardware.maxphysaddr_bits_fit(ram, request.bits))
+    @given(st.integers(0, 2 ** 40), st.booleans(),
+           st.sampled_from(MACHINE_TYPES))
+    def test_min_bits_is_the_smallest_from_which_all_fit(self, ram, amd,
+                                                         machine_type):
+        layout = sizing.GuestLayout(ram, machine_type)
+        bits = sizing.min_bits(layout, amd_vendor=amd)
+        for b in range(bits, min(bits + 3, 64)):
+            self.assertTrue(sizing.bits_fit(layout, b, amd))
+        # No width below it fits, 32 included (QEMU >= 8.2 checks every
+        # 64-bit guest).
+        self.assertGreaterEqual(bits - 1, MIN)
+        self.assertFalse(sizing.bits_fit(layout, bits - 1, amd))
+        self.assertFalse(sizing.bits_fit(layout, MIN, amd))
+        # The AMD layout never needs less than the Intel one.
+        self.assertGreaterEqual(sizing.min_bits(layout),
+                                sizing.min_bits(layout, amd_vendor=False))
 
     @given(st.integers(0, 2 ** 40), st.booleans())
-    def test_min_bits_is_the_smallest_from_which_all_fit(self, ram, amd):
-        bits = hardware.get_min_maxphysaddr_bits(ram, amd)
-        for b in range(bits, min(bits + 3, 64)):
-            self.assertTrue(hardware.maxphysaddr_bits_fit(ram, b, amd))
-        if bits - 1 > MIN:
-            self.assertFalse(hardware.maxphysaddr_bits_fit(ram, bits - 1,
-                                                           amd))
-        # The AMD layout never needs less than the Intel one.
-        self.assertGreaterEqual(hardware.get_min_maxphysaddr_bits(ram),
-                                hardware.get_min_maxphysaddr_bits(ram, False))
+    def test_unknown_machine_type_needs_the_larger_family(self, ram, amd):
+        q35, pc, unknown = (
+            sizing.min_bits(sizing.GuestLayout(ram, machine_type), amd)
+            for machine_type in ('q35', 'pc', None))
+        self.assertEqual(max(q35, pc), unknown)
+        self.assertGreaterEqual(q35, SMALLEST['q35'])
+        self.assertGreaterEqual(pc, SMALLEST['pc'])
+        # A versioned type has the memory map of its family.
+        self.assertEqual(q35, sizing.min_bits(
+            sizing.GuestLayout(ram, 'pc-q35-7.2'), amd))
+        self.assertEqual(pc, sizing.min_bits(
+            sizing.GuestLayout(ram, 'pc-i440fx-8.2'), amd))

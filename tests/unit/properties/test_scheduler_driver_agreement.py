@@ -22,23 +22,23 @@ import uuid
 
 from hypothesis import given
 from hypothesis import strategies as st
-from lxml import etree
 
 from nova import exception
 from nova import objects
 from nova.scheduler import filter_handler
 from nova.scheduler import host_manager
 from nova.scheduler import utils
+
+from tests import base
+from tests import fakelibvirt
+from tests import fakes
 from tests import properties  # noqa: F401  (loads the hypothesis profile)
 from tests import schemas
 from tests.unit.properties import hosts
-from tests.unit.virt.libvirt import base
-from tests.unit.virt.libvirt import fakelibvirt
 
 objects.register_all()
 
 ABSENT = object()
-MiB_PER_TiB = 1024 * 1024
 INSTANCE_UUID = str(uuid.UUID(int=42))
 
 # --- compute hosts --------------------------------------------------------
@@ -112,6 +112,11 @@ modes = st.sampled_from([ABSENT, ABSENT, 'emulate', 'emulate', 'passthrough',
                          'passthrough', 'Emulate', ''])
 image_arches = st.sampled_from([ABSENT, ABSENT, 'x86_64', 'i686', 'aarch64',
                                 'aarch64'])
+# The guest's machine type sets the memory map its width must hold: Nova's
+# default (pc), q35, versioned types, and one the width rule does not know.
+image_machine_types = st.sampled_from([ABSENT, ABSENT, ABSENT, 'q35', 'pc',
+                                       'pc-q35-7.2', 'pc-i440fx-8.2',
+                                       'microvm'])
 
 
 def bits_near(width):
@@ -166,8 +171,11 @@ def boot_requests(draw, width=None):
     arch = draw(image_arches)
     if arch is not ABSENT:
         props['hw_architecture'] = arch
+    machine_type = draw(image_machine_types)
+    if machine_type is not ABSENT:
+        props['hw_machine_type'] = machine_type
     memory_mb = draw(st.sampled_from([512, 2048, 2048, 8192, 1536 * 1024,
-                                      4 * MiB_PER_TiB]))
+                                      4 * fakes.MiB_PER_TiB]))
     return memory_mb, specs, props
 
 
@@ -190,9 +198,15 @@ def near_misses(draw):
     return params, (2048, specs, props)
 
 
+# [libvirt]hw_machine_type: unset (pc on x86), or q35 for x86_64 guests.
+HOST_MACHINE_TYPES = [{}, {}, {'hw_machine_type': ['x86_64=q35']}]
+
+
 @st.composite
 def any_scenario(draw):
     params = draw(host_params())
+    params['flags'] = dict(params['flags'],
+                           **draw(st.sampled_from(HOST_MACHINE_TYPES)))
     return params, draw(boot_requests(host_width(params)))
 
 
@@ -212,17 +226,6 @@ def host_pairs(draw):
     return source, dest
 
 
-def build(memory_mb, specs, props):
-    """(flavor, image) as the API would build them, or the API's error."""
-    flavor = objects.Flavor(memory_mb=memory_mb, vcpus=1, extra_specs=specs)
-    return flavor, objects.ImageMeta.from_dict({'properties': props})
-
-
-def guest_maxphysaddr(xml):
-    node = etree.fromstring(xml.encode()).find('cpu/maxphysaddr')
-    return None if node is None else dict(node.attrib)
-
-
 class AgreementTest(base.LibvirtTestCase):
 
     def picked(self, driver, request, spec):
@@ -240,8 +243,10 @@ class AgreementTest(base.LibvirtTestCase):
     @given(scenarios)
     def test_scheduler_never_picks_a_host_the_driver_refuses(self, scenario):
         params, (memory_mb, specs, props) = scenario
+        flavor = fakes.flavor(memory_mb, vcpus=1, **specs)
         try:
-            flavor, image = build(memory_mb, specs, props)
+            # As the API builds it (validated).
+            image = fakes.image(**props)
         except exception.InvalidImageProperty as exc:
             # The API stops it, naming the property; nothing reaches the
             # scheduler or the driver.
@@ -249,7 +254,7 @@ class AgreementTest(base.LibvirtTestCase):
                             str(exc))
             return
         spec = objects.RequestSpec(flavor=flavor, image=image)
-        instance = objects.Instance(uuid=INSTANCE_UUID, name='instance-1')
+        instance = fakes.instance('instance-1', INSTANCE_UUID)
         settings, flags = make_host(params)
         with hosts.libvirt_flags(**flags), hosts.fake_compute(
                 **settings) as (driver, conn):
@@ -278,7 +283,7 @@ class AgreementTest(base.LibvirtTestCase):
             None if wanted is None else dict(
                 {'mode': wanted.mode},
                 **({} if wanted.bits is None else {'bits': str(wanted.bits)})),
-            guest_maxphysaddr(xml))
+            fakes.maxphysaddr_of(xml))
         image_arch = props.get('hw_architecture')
         if image_arch is None or image_arch in params['guest_arches']:
             self.assertTrue(picked, 'the driver accepts %s on a host the '
@@ -288,16 +293,16 @@ class AgreementTest(base.LibvirtTestCase):
 class LiveMigrationAgreementTest(base.LibvirtTestCase):
 
     @given(host_pairs(), st.one_of(
-        # 36: the smallest width the resolver takes for 2 GiB of RAM.
-        st.integers(36, 52).map(lambda b: {'hw:maxphysaddr_mode': 'emulate',
+        # 33: the smallest width the resolver takes for 2 GiB of RAM on
+        # Nova's default machine type (pc).
+        st.integers(33, 52).map(lambda b: {'hw:maxphysaddr_mode': 'emulate',
                                            'hw:maxphysaddr_bits': str(b)}),
         st.just({'hw:maxphysaddr_mode': 'passthrough'}), st.just({})))
     def test_live_migration_allowed_iff_spawn_would_be_and_width_kept(
             self, pair, specs):
         source, dest = pair
-        flavor = objects.Flavor(memory_mb=2048, vcpus=1, extra_specs=specs)
-        instance = objects.Instance(uuid=INSTANCE_UUID, name='instance-1',
-                                    flavor=flavor)
+        flavor = fakes.flavor(2048, vcpus=1, **specs)
+        instance = fakes.instance('instance-1', INSTANCE_UUID, flavor)
         settings, flags = make_host(source)
         with hosts.libvirt_flags(**flags), hosts.fake_compute(
                 **settings) as (driver, conn):

@@ -9,7 +9,7 @@ from nova.scheduler import filter_handler
 from nova.scheduler.filters import compute_capabilities_filter as ccf
 from nova.scheduler.filters import image_props_filter as ipf
 
-from tests.unit.scheduler import fakes
+from tests import fakes
 
 
 def hosts_by_name(**bits):

@@ -4,9 +4,11 @@ import json
 import unittest
 from unittest import mock
 
+from nova_maxphysaddr.rules import host as host_rules
+
 from nova.scheduler import host_manager
 
-from tests.unit.scheduler import fakes
+from tests import fakes
 
 LOGGER = 'nova.scheduler.host_manager'
 
@@ -101,8 +103,8 @@ class CpuInfoTest(unittest.TestCase):
         self.assertIsNone(state.maxphysaddr_bits)
 
     def test_decoded_once_per_update(self):
-        with mock.patch.object(host_manager, 'json',
-                               wraps=json) as spy:
+        # cpu_info is decoded by the rules' decode_cpu_info().
+        with mock.patch.object(host_rules, 'json', wraps=json) as spy:
             state = fakes.host(cpu_info_value=fakes.cpu_info(48))
             self.assertEqual(1, spy.loads.call_count)
             for _ in range(3):

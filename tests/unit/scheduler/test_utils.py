@@ -1,7 +1,9 @@
 """ResourceRequest: resources, traits, the Placement query."""
 
 import unittest
+from urllib import parse
 
+from nova_maxphysaddr.rules import values
 import os_traits
 
 from nova import exception
@@ -9,9 +11,7 @@ from nova.api.validation.extra_specs import traits as trait_specs
 from nova.scheduler import utils
 from nova.virt import hardware
 
-from tests.unit.api.test_extra_specs import BAD_BITS
-from tests.unit.api.test_extra_specs import BAD_MODES
-from tests.unit.scheduler import fakes
+from tests import fakes
 
 EMULATED = 'COMPUTE_ADDRESS_SPACE_EMULATED'
 PASSTHROUGH = 'COMPUTE_ADDRESS_SPACE_PASSTHROUGH'
@@ -30,7 +30,7 @@ class TraitNamesTest(unittest.TestCase):
         self.assertEqual(PASSTHROUGH,
                          os_traits.COMPUTE_ADDRESS_SPACE_PASSTHROUGH)
         self.assertEqual({'emulate': EMULATED, 'passthrough': PASSTHROUGH},
-                         hardware.MAXPHYSADDR_MODE_TRAITS)
+                         values.MODE_TRAITS)
 
 
 class ResourcesTest(unittest.TestCase):
@@ -48,13 +48,14 @@ class ResourcesTest(unittest.TestCase):
         spec = fakes.spec(root_gb=10)
         spec.flavor.ephemeral_gb = 5
         spec.flavor.swap = 1025  # MiB: 2 GiB once rounded up
-        self.assertEqual(17, from_spec(spec).merged_resources()['DISK_GB'])
+        self.assertEqual(
+            17, from_spec(spec).get_request_group('').resources['DISK_GB'])
 
     def test_zero_amounts_are_left_out(self):
         # Placement refuses zero amounts in 'resources'.
         req = from_spec(fakes.spec(root_gb=0))
         self.assertEqual({'VCPU': 2, 'MEMORY_MB': 2048},
-                         req.merged_resources())
+                         req.get_request_group('').resources)
         self.assertEqual('resources=MEMORY_MB:2048,VCPU:2',
                          req.to_querystring(limit=None))
 
@@ -64,9 +65,19 @@ class ResourcesTest(unittest.TestCase):
         self.assertEqual(BASE_QUERY, req.to_querystring(None))
 
     def test_one_unsuffixed_group(self):
-        req = from_spec(fakes.spec())
-        self.assertEqual([req.get_request_group('')], req.request_groups)
-        self.assertEqual('', req.get_request_group().suffix)
+        req = from_spec(fakes.flavor_bits(
+            42, **{'trait:CUSTOM_GOLD': 'forbidden'}))
+        group = req.get_request_group('')
+        self.assertIs(group, req.get_request_group())
+        self.assertEqual('', group.suffix)
+        # No other group: no suffixed one exists, and the unsuffixed group
+        # alone makes the whole query and holds every trait.
+        self.assertRaises(KeyError, req.get_request_group, '1')
+        self.assertEqual(
+            parse.urlencode(group.to_queryparams(), safe=':,!'),
+            req.to_querystring(None))
+        self.assertEqual(group.required_traits, req.all_required_traits)
+        self.assertEqual(group.forbidden_traits, req.all_forbidden_traits)
 
 
 class MaxPhysAddrTraitTest(unittest.TestCase):
@@ -208,7 +219,7 @@ class InvalidRequestTest(unittest.TestCase):
         self.assertIn('needs at least 42 physical address bits', str(exc))
 
     def test_bad_flavor_values(self):
-        for bits in BAD_BITS:
+        for bits in fakes.BAD_BITS:
             if not isinstance(bits, str):
                 continue  # extra specs are strings (the Flavor field's type)
             with self.subTest(bits=bits):
@@ -217,7 +228,7 @@ class InvalidRequestTest(unittest.TestCase):
                 exc = self.assertSameErrorAsResolver(
                     spec, exception.ValidationError)
                 self.assertIn('hw:maxphysaddr_bits=%r' % bits, str(exc))
-        for mode in BAD_MODES:
+        for mode in fakes.BAD_MODES:
             if not isinstance(mode, str):
                 continue
             with self.subTest(mode=mode):

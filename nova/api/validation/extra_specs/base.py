@@ -7,8 +7,10 @@ import dataclasses
 import re
 from typing import Any
 
+from nova_maxphysaddr.rules import values
+from oslo_utils import strutils
+
 from nova import exception
-from nova import utils
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +44,11 @@ class ExtraSpecValidator:
         """What the value may be, in words (for messages and docs)."""
         spec = self.value
         if 'enum' in spec:
-            return utils.describe_enum(spec['enum'])
+            return values.describe_enum(spec['enum'])
         if spec['type'] is int:
-            return utils.describe_int_range(spec.get('min'), spec.get('max'))
+            return values.describe_int_range(spec.get('min'), spec.get('max'))
         if spec['type'] is bool:
-            return 'true or false'
+            return 'true or false (or yes/no, on/off, 1/0)'
         if 'pattern' in spec:
             return 'a string matching %s' % spec['pattern']
         return 'a string'
@@ -70,9 +72,9 @@ class ExtraSpecValidator:
     def _parse_value(self, value: Any) -> Any:
         spec = self.value
         if 'enum' in spec:
-            return utils.strict_enum(value, spec['enum'])
+            return values.strict_enum(value, spec['enum'])
         if spec['type'] is int:
-            return utils.strict_int(value, spec.get('min'), spec.get('max'))
+            return values.strict_int(value, spec.get('min'), spec.get('max'))
         if spec['type'] is bool:
             return _parse_bool(value)
         if not isinstance(value, str):
@@ -86,8 +88,12 @@ class ExtraSpecValidator:
 
 
 def _parse_bool(value: Any) -> bool:
+    """As Nova reads it: true/false, yes/no, on/off, 1/0, any case."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in ('true', 'false'):
-        return value.lower() == 'true'
-    raise ValueError('must be true or false')
+    if isinstance(value, str):
+        try:
+            return strutils.bool_from_string(value, strict=True)
+        except ValueError:
+            pass
+    raise ValueError('must be true or false (or yes/no, on/off, 1/0)')

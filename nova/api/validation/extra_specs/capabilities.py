@@ -9,14 +9,11 @@ instead of making every host fail the filter.
 from typing import Any
 
 from nova.api.validation.extra_specs import base
+from nova.api.validation.extra_specs import operators
 
 
 def _check_requirement(key: str, value: Any) -> None:
-    # Imported here: the scheduler's filters package imports the resolver,
-    # which imports these validators.
-    from nova.scheduler.filters import extra_specs_ops
-
-    extra_specs_ops.compile_requirement(value)
+    operators.compile_requirement(value)
 
 
 def register() -> list[base.ExtraSpecValidator]:

@@ -2,12 +2,13 @@
 
 from importlib import metadata
 
+from nova_maxphysaddr.rules import values
 import os_traits
 
 from nova.api.validation.extra_specs import base
 
-TRAIT_SPEC_PREFIX = 'trait:'
-TRAIT_VALUES = ('required', 'forbidden')
+TRAIT_SPEC_PREFIX = values.TRAIT_SPEC_PREFIX
+TRAIT_VALUES = (values.TRAIT_REQUIRED, values.TRAIT_FORBIDDEN)
 # Placement's own rule for trait names (standard and CUSTOM_).
 TRAIT_NAME_PATTERN = r'[A-Z0-9_]{1,255}'
 CUSTOM_TRAIT_PREFIX = 'CUSTOM_'

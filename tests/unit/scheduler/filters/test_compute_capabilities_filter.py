@@ -6,8 +6,8 @@ from unittest import mock
 from nova import objects
 from nova.scheduler.filters import compute_capabilities_filter as ccf
 
-from tests.unit.scheduler import fakes
-from tests.unit.scheduler.filters import base
+from tests import base
+from tests import fakes
 
 LOGGER = 'nova.scheduler.filters'
 

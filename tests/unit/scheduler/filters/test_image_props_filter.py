@@ -2,8 +2,8 @@
 
 from nova.scheduler.filters import image_props_filter as ipf
 
-from tests.unit.scheduler import fakes
-from tests.unit.scheduler.filters import base
+from tests import base
+from tests import fakes
 
 
 class FilterTestCase(base.FilterTestCase):

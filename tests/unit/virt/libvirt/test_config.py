@@ -8,14 +8,9 @@ from lxml import etree
 
 from nova import exception
 from nova.virt.libvirt import config
+from nova.virt.libvirt import xmlbuilder
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..',
-                        'fixtures')
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as f:
-        return f.read()
+from tests import fakes
 
 
 def xml_tree(xml):
@@ -171,7 +166,7 @@ class MaxPhysAddrTest(unittest.TestCase):
                 ("mode='EMULATE' bits='46'", (None, 46)),
                 ("mode='' bits='46'", (None, 46))):
             with self.subTest(attrs=attrs):
-                with self.assertLogs(config.LOG.logger, 'WARNING') as logs:
+                with self.assertLogs(xmlbuilder.LOG.logger, 'WARNING') as logs:
                     obj = self.parse('<maxphysaddr %s/>' % attrs)
                 self.assertEqual(expected, (obj.mode, obj.bits))
                 self.assertIn('Ignoring unusable value maxphysaddr/@',
@@ -236,12 +231,12 @@ class HostCapabilitiesFixturesTest(unittest.TestCase):
     def test_fixtures(self):
         self.assertEqual(
             sorted(self.EXPECTED),
-            sorted(f for f in os.listdir(FIXTURES)
+            sorted(f for f in os.listdir(fakes.FIXTURES)
                    if f.startswith('host-capabilities-')))
         for name, (arch, vendor, nfeatures, maxphys) in self.EXPECTED.items():
             with self.subTest(fixture=name):
                 caps = config.LibvirtConfigCaps()
-                caps.parse_str(fixture(name))
+                caps.parse_str(fakes.fixture(name))
                 cpu = caps.host.cpu
                 self.assertEqual((arch, vendor, nfeatures),
                                  (cpu.arch, cpu.vendor, len(cpu.features)))
@@ -251,8 +246,7 @@ class HostCapabilitiesFixturesTest(unittest.TestCase):
 
     def test_guests_and_hypervisor_types(self):
         caps = config.LibvirtConfigCaps()
-        caps.parse_str(fixture(
-            'host-capabilities-amd-x86_64-48bit-libvirt-9.0.xml'))
+        caps.parse_str(fakes.fixture(fakes.AMD_48))
         self.assertEqual(
             [('hvm', 'i686', ['qemu', 'kvm']),
              ('hvm', 'x86_64', ['qemu', 'kvm'])],
@@ -386,7 +380,7 @@ class MemoryParseTest(unittest.TestCase):
         self.assertEqual(3, self.memory('<memory>3</memory>'))
 
     def test_unknown_unit_or_junk_is_unknown(self):
-        with self.assertLogs(config.LOG.logger, 'WARNING') as logs:
+        with self.assertLogs(xmlbuilder.LOG.logger, 'WARNING') as logs:
             self.assertIsNone(self.memory("<memory unit='PB'>1</memory>"))
             self.assertIsNone(self.memory("<memory unit='KiB'>x</memory>"))
         self.assertIn("unknown unit 'PB'", logs.output[0])

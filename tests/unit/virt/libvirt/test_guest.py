@@ -1,239 +1,82 @@
-"""Reading back what QEMU gave a guest, and explaining QEMU's refusal."""
+"""Guest: the driver's handle on one libvirt domain."""
 
-import json
-import os
-import shutil
-import tempfile
-import unittest
 from unittest import mock
 
-import libvirt
-
-from nova import exception
 from nova.virt.libvirt import guest
 
+from tests import base
+from tests import fakelibvirt
+
 UUID = 'c7a5fdbd-cdaf-9455-926a-d65c16db1809'
-# libvirt 9.0 + QEMU 7.2 (TCG, Skylake-Client), verbatim from this machine.
-LIBVIRT_ERROR = (
-    "internal error: qemu unexpectedly closed the monitor: "
-    "2026-11-24T14:26:17.191478Z qemu-system-x86_64: warning: TCG doesn't "
-    "support requested feature: CPUID.01H:ECX.tsc-deadline [bit 24]\n"
-    "2026-11-24T14:29:10.676576Z qemu-system-x86_64: Address space limit "
-    "0xffffffffff < 0x2877fffffff phys-bits too low (40)")
+DOMAIN_XML = ("<domain type='qemu'><name>instance-1</name><uuid>%s</uuid>"
+              "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+              "</domain>" % UUID)
 
 
-class FindPhysBitsTooLowTest(unittest.TestCase):
+class GuestTest(base.LibvirtTestCase):
 
-    def test_found_inside_libvirt_error(self):
-        found = guest.find_phys_bits_too_low(LIBVIRT_ERROR)
-        self.assertEqual(guest.PhysBitsTooLow(
-            limit=2 ** 40 - 1, needed=0x2877fffffff, bits=40,
-            qemu_message='Address space limit 0xffffffffff < 0x2877fffffff '
-                         'phys-bits too low (40)'), found)
-        self.assertEqual(42, found.min_bits)
-        self.assertEqual(
-            'QEMU refused to start the guest: its RAM, memory hotplug region '
-            'and 64-bit PCI window reach address 0x2877fffffff (2.53 TiB), '
-            'but with phys-bits=40 the guest CPU reaches only 0xffffffffff '
-            '(1 TiB). It needs at least 42 physical address bits: set '
-            'hw:maxphysaddr_mode=emulate and hw:maxphysaddr_bits=42 (or '
-            'more) on the flavor. QEMU said: "Address space limit '
-            '0xffffffffff < 0x2877fffffff phys-bits too low (40)"',
-            found.explain())
+    def define(self, running=True):
+        domain = self.conn.defineXML(DOMAIN_XML)
+        if running:
+            domain.create()
+        return domain
 
-    def test_small_guest(self):
-        # 1 GiB guest at phys-bits=35: needs 36.
-        found = guest.find_phys_bits_too_low(
-            'Address space limit 0x7ffffffff < 0x8ffffffff phys-bits too '
-            'low (35)')
-        self.assertEqual((35, 36), (found.bits, found.min_bits))
-
-    def test_other_failures_are_not_recognised(self):
-        for message in (
-                '', None,
-                "internal error: qemu unexpectedly closed the monitor: "
-                "cannot set up guest memory 'pc.ram': Cannot allocate memory",
-                'phys-bits should be between 32 and 52 (but is 31)',
-                'Address space limit 0xffffffffff < phys-bits too low (40)'):
-            self.assertIsNone(guest.find_phys_bits_too_low(message), message)
-
-
-class FormatBytesTest(unittest.TestCase):
-
-    def test_units(self):
-        self.assertEqual('1.5 TiB', guest.format_bytes(1536 * 2 ** 30))
-        self.assertEqual('36 GiB', guest.format_bytes(36 * 2 ** 30))
-        self.assertEqual('2.53 TiB', guest.format_bytes(0x28780000000))
-        self.assertEqual('512 MiB', guest.format_bytes(2 ** 29))
-        self.assertEqual('100 bytes', guest.format_bytes(100))
-
-
-class ParseCpuArgTest(unittest.TestCase):
-
-    def test_properties(self):
-        self.assertEqual(
-            ('qemu64', {'phys-bits': '42', 'ssse3': 'on', 'svm': 'off',
-                        'host-phys-bits': 'on'}),
-            guest.parse_cpu_arg('qemu64,phys-bits=42,+ssse3,-svm,'
-                                'host-phys-bits'))
-
-    def test_model_only_and_escaped_comma(self):
-        self.assertEqual(('qemu64', {}), guest.parse_cpu_arg('qemu64'))
-        self.assertEqual(('m', {'model-id': 'a,b'}),
-                         guest.parse_cpu_arg('m,model-id=a,,b'))
-
-
-class FakeDomain:
-
-    def XMLDesc(self, flags):
-        return "<domain type='qemu'/>" if flags == 0 else None
-
-    def name(self):
-        return 'instance-1'
-
-    def UUIDString(self):
-        return UUID
-
-    def isActive(self):
-        return 1
-
-
-class XMLDescTest(unittest.TestCase):
+    def test_name_uuid_and_domain(self):
+        domain = self.define()
+        g = guest.Guest(domain)
+        self.assertEqual(('instance-1', UUID), (g.name, g.uuid))
+        self.assertIs(domain, g.domain)
 
     def test_live_xml(self):
-        self.assertEqual("<domain type='qemu'/>",
-                         guest.Guest(FakeDomain()).get_xml_desc())
+        domain = self.define()
+        with mock.patch.object(domain, 'XMLDesc',
+                               wraps=domain.XMLDesc) as xml_desc:
+            self.assertEqual(DOMAIN_XML, guest.Guest(domain).get_xml_desc())
+        # 0: the live document, not VIR_DOMAIN_XML_INACTIVE.
+        xml_desc.assert_called_once_with(0)
 
+    def test_destroy_stops_and_undefines(self):
+        guest.Guest(self.define()).destroy()
+        self.assertEqual([], self.conn.listAllDomains())
 
-class QMPTest(unittest.TestCase):
+    def test_destroy_a_defined_guest_that_is_not_running(self):
+        guest.Guest(self.define(running=False)).destroy()
+        self.assertEqual([], self.conn.listAllDomains())
 
-    def setUp(self):
-        self.guest = guest.Guest(FakeDomain())
-        self.replies = {}
-        self.sent = []
+    def test_destroy_a_guest_that_stopped_on_its_own(self):
+        domain = self.define()
+        g = guest.Guest(domain)
+        # QEMU exited (or another client stopped it) after we looked it up.
+        self.conn.lookupByUUIDString(UUID).destroy()
+        with self.assertLogs(guest.LOG.logger, 'DEBUG') as logs:
+            g.destroy()
+        self.assertEqual([], self.conn.listAllDomains())
+        self.assertIn('Guest instance-1 was not running', logs.output[0])
 
-        def monitor(domain, command, flags):
-            request = json.loads(command)
-            self.sent.append(request)
-            key = (request['execute'],
-                   request.get('arguments', {}).get('property'))
-            reply = self.replies[key]
-            if isinstance(reply, Exception):
-                raise reply
-            return reply if isinstance(reply, str) else json.dumps(reply)
+    def test_destroy_a_transient_guest_only_stops_it(self):
+        domain = self.define()
+        domain.undefine()  # running, no longer persistent
+        with mock.patch.object(domain, 'undefine',
+                               wraps=domain.undefine) as undefine:
+            guest.Guest(domain).destroy()
+        undefine.assert_not_called()
+        self.assertEqual([], self.conn.listAllDomains())
 
-        patcher = mock.patch('libvirt_qemu.qemuMonitorCommand',
-                             side_effect=monitor)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+    def test_a_running_guest_that_cannot_be_stopped_is_an_error(self):
+        domain = self.define()
+        with mock.patch.object(domain, 'destroy', side_effect=(
+                fakelibvirt.libvirtError('cannot kill'))):
+            with self.assertRaises(fakelibvirt.libvirtError) as ctx:
+                guest.Guest(domain).destroy()
+        self.assertEqual('cannot kill', str(ctx.exception))
+        # Still running, still defined.
+        self.assertEqual([domain], self.conn.listAllDomains())
+        self.assertEqual((1, 1), (domain.isActive(), domain.isPersistent()))
 
-    def set_cpu(self, phys_bits, host_phys_bits, limit):
-        self.replies.update({
-            ('query-cpus-fast', None): {'return': [
-                {'cpu-index': 0, 'qom-path': '/machine/unattached/device[0]',
-                 'thread-id': 1, 'target': 'x86_64'}]},
-            ('qom-get', 'phys-bits'): {'return': phys_bits},
-            ('qom-get', 'host-phys-bits'): {'return': host_phys_bits},
-            ('qom-get', 'host-phys-bits-limit'): {'return': limit},
-        })
-
-    def test_emulated_width(self):
-        self.set_cpu(42, False, 0)
-        bits = self.guest.get_phys_bits()
-        self.assertEqual(guest.QEMUPhysBits(42, False, 0), bits)
-        self.assertEqual('phys-bits=42, host-phys-bits=off', str(bits))
-        self.assertEqual(
-            {'execute': 'qom-get', 'arguments': {
-                'path': '/machine/unattached/device[0]',
-                'property': 'phys-bits'}}, self.sent[1])
-
-    def test_any_cpu_property(self):
-        self.set_cpu(42, False, 0)
-        self.replies[('qom-get', 'vendor')] = {'return': 'AuthenticAMD'}
-        self.assertEqual('AuthenticAMD',
-                         self.guest.get_cpu_property('vendor'))
-        self.assertEqual(['query-cpus-fast', 'qom-get'],
-                         [request['execute'] for request in self.sent])
-
-    def test_passthrough_with_limit(self):
-        self.set_cpu(48, True, 46)
-        self.assertEqual(
-            'phys-bits=48, host-phys-bits=on, host-phys-bits-limit=46',
-            str(self.guest.get_phys_bits()))
-
-    def test_libvirt_error(self):
-        # libvirtError(msg) reports libvirt's last error if there is one.
-        libvirt.virResetLastError()
-        self.replies[('query-cpus-fast', None)] = libvirt.libvirtError(
-            'Requested operation is not valid: domain is not running')
-        with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
-            self.guest.get_phys_bits()
-        self.assertEqual(
-            'Cannot read QMP query-cpus-fast of guest instance-1: Requested '
-            'operation is not valid: domain is not running',
-            str(ctx.exception))
-
-    def test_qmp_error_reply(self):
-        self.set_cpu(42, False, 0)
-        self.replies[('qom-get', 'phys-bits')] = {'error': {
-            'class': 'GenericError', 'desc': "Property 'phys-bits' not found"}}
-        with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
-            self.guest.get_phys_bits()
-        self.assertIn("Cannot read QMP qom-get of guest instance-1: QEMU "
-                      "answered {'class': 'GenericError'", str(ctx.exception))
-
-    def test_not_json_and_no_vcpu(self):
-        self.replies[('query-cpus-fast', None)] = 'garbage'
-        with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
-            self.guest.get_phys_bits()
-        self.assertIn('the reply is not JSON', str(ctx.exception))
-        self.replies[('query-cpus-fast', None)] = {'return': []}
-        with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
-            self.guest.get_phys_bits()
-        self.assertEqual('Cannot read the vCPU properties of guest '
-                         'instance-1: QEMU listed no vCPU: []',
-                         str(ctx.exception))
-
-
-class CommandLineTest(unittest.TestCase):
-
-    def setUp(self):
-        self.proc = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.proc)
-        patcher = mock.patch.object(guest, 'PROC', self.proc)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        self.guest = guest.Guest(FakeDomain())
-
-    def add_process(self, pid, *args):
-        os.mkdir(os.path.join(self.proc, str(pid)))
-        with open(os.path.join(self.proc, str(pid), 'cmdline'), 'wb') as f:
-            f.write(b''.join(a.encode() + b'\0' for a in args))
-
-    def test_cpu_arg_of_the_guests_qemu(self):
-        os.mkdir(os.path.join(self.proc, 'self'))
-        self.add_process(10, '/bin/sh')
-        self.add_process(11, 'qemu-system-x86_64', '-cpu', 'qemu64',
-                         '-uuid', 'another-uuid')
-        self.add_process(12, 'qemu-system-x86_64', '-name', 'guest=x',
-                         '-cpu', 'qemu64,phys-bits=42', '-uuid', UUID, '-S')
-        os.mkdir(os.path.join(self.proc, '13'))  # exited: no cmdline
-        self.assertEqual(12, self.guest.get_qemu_pid())
-        self.assertEqual('qemu64,phys-bits=42',
-                         self.guest.get_qemu_cpu_arg())
-
-    def test_no_process(self):
-        self.add_process(11, 'qemu-system-x86_64', '-uuid', UUID + '0')
-        with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
-            self.guest.get_qemu_cpu_arg()
-        self.assertEqual(
-            'Cannot read the QEMU process of guest instance-1: no process '
-            'has -uuid %s on its command line (is the guest running on this '
-            'host?)' % UUID, str(ctx.exception))
-
-    def test_no_cpu_argument(self):
-        self.add_process(12, 'qemu-system-x86_64', '-uuid', UUID)
-        with self.assertRaises(exception.GuestIntrospectionFailed) as ctx:
-            self.guest.get_qemu_cpu_arg()
-        self.assertIn('QEMU was started without -cpu: qemu-system-x86_64 '
-                      '-uuid %s' % UUID, str(ctx.exception))
+    def test_undefine_failure_is_an_error(self):
+        domain = self.define()
+        self.conn.undefine_error = 'permission denied'
+        with self.assertRaises(fakelibvirt.libvirtError) as ctx:
+            guest.Guest(domain).destroy()
+        self.assertEqual('permission denied', str(ctx.exception))
+        self.assertEqual((0, 1), (domain.isActive(), domain.isPersistent()))

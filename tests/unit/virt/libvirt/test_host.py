@@ -2,9 +2,10 @@
 
 from nova import exception
 from nova.virt.libvirt import host
-from tests.unit.virt.libvirt import base
-from tests.unit.virt.libvirt import fakelibvirt
-from tests.unit.virt.libvirt import test_config
+
+from tests import base
+from tests import fakelibvirt
+from tests import fakes
 
 
 class ConnectionTest(base.LibvirtTestCase):
@@ -129,8 +130,7 @@ class VersionTest(base.LibvirtTestCase):
 class CapabilitiesTest(base.LibvirtTestCase):
 
     def test_parsed_once(self):
-        self.conn.capabilities = test_config.fixture(
-            'host-capabilities-intel-x86_64-46bit-libvirt-9.0.xml')
+        self.conn.capabilities = fakes.fixture(fakes.INTEL_46)
         h = host.Host()
         caps = h.get_capabilities()
         self.assertIs(caps, h.get_capabilities())

@@ -8,37 +8,27 @@ import json
 from unittest import mock
 
 from nova import exception
-from nova import objects
 from nova.virt import hardware
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import host
-from tests.unit.virt.libvirt import test_config
-from tests.unit.virt.libvirt import test_driver
-from tests.unit.virt.libvirt.test_driver import (
-    AARCH64, AMD_48, INTEL_39, INTEL_46, NO_ELEMENT, PASSTHROUGH_LIMIT,
-    emulate, flavor, image, passthrough)
 
-objects.register_all()
+from tests import base
+from tests import fakes
 
 DENIED = ("Cannot move the instance to host dest: its maxphysaddr request "
           "(%s) ")
 
 
-def instance(flavor_):
-    return objects.Instance(uuid=test_driver.UUID, name='instance-00000001',
-                            flavor=flavor_)
+class MoveTestCase(base.DriverTestCase):
 
-
-class MoveTestCase(test_driver.DriverTestCase):
-
-    def source_record(self, caps=INTEL_46, **kwargs):
+    def source_record(self, caps=fakes.INTEL_46, **kwargs):
         """The source's compute node record, written by its own driver."""
         self.conn.hostname = 'source'
         record = self.driver(caps=caps, **kwargs).get_available_resource()
         self.conn.hostname = 'dest'
         return record
 
-    def dest(self, caps=AMD_48, **kwargs):
+    def dest(self, caps=fakes.AMD_48, **kwargs):
         """The destination's driver.  Create it after the source record:
         both drivers share the one fake connection."""
         drv = self.driver(caps=caps, **kwargs)
@@ -60,68 +50,103 @@ class LiveMigrationTest(MoveTestCase):
 
     def live(self, flavor_, dest, src_record, image_meta=None):
         return dest.check_can_live_migrate_destination(
-            instance(flavor_), image_meta, src_record)
+            fakes.instance(flavor_=flavor_), image_meta, src_record)
 
     def test_emulate_to_a_host_with_enough_bits(self):
         src = self.source_record()
-        for caps in (AMD_48, INTEL_46):
+        for caps in (fakes.AMD_48, fakes.INTEL_46):
             with self.subTest(caps=caps):
                 self.assertEqual(hardware.MaxPhysAddrRequest('emulate', 42),
-                                 self.live(emulate(42), self.dest(caps), src))
+                                 self.live(fakes.emulate(42),
+                                           self.dest(caps), src))
 
     def test_emulate_at_exactly_the_destinations_width(self):
-        src = self.source_record(AMD_48)
-        self.assertEqual(46, self.live(emulate(46), self.dest(INTEL_46),
-                                       src).bits)
+        src = self.source_record(fakes.AMD_48)
+        self.assertEqual(46, self.live(fakes.emulate(46),
+                                       self.dest(fakes.INTEL_46), src).bits)
 
     def test_emulate_to_a_host_with_fewer_bits(self):
         src = self.source_record()
         self.assertDenied(
-            lambda: self.live(emulate(42), self.dest(INTEL_39), src),
+            lambda: self.live(fakes.emulate(42), self.dest(fakes.INTEL_39),
+                              src),
             'mode=emulate, bits=42',
-            "cannot be honoured here: bits=42 is more than the host CPU's "
-            "39 physical address bits")
+            'cannot be honoured here: host has 39 physical address bits; '
+            'the guest (mode=emulate, bits=42) needs at least 42 bits')
 
     def test_emulate_to_a_host_without_the_capability(self):
         src = self.source_record()
         for kwargs, reason in (
-                ({'caps': NO_ELEMENT, 'libversion': 8000000},
+                ({'caps': fakes.NO_ELEMENT, 'libversion': 8000000},
                  'it needs libvirt >= 8.7.0 with QEMU >= 2.7.0; this host '
                  'has libvirt 8.0.0 with QEMU 7.2.0'),
-                ({'caps': PASSTHROUGH_LIMIT},
+                ({'caps': fakes.PASSTHROUGH_LIMIT},
                  "the host capabilities do not report the host's physical "
                  "address width, so no width can be checked against it"),
-                ({'caps': AARCH64},
+                ({'caps': fakes.AARCH64},
                  'the physical address width can only be set on x86_64, and '
                  'this host is aarch64')):
             with self.subTest(**kwargs):
                 dest = self.dest(**kwargs)
                 self.assertDenied(
-                    lambda: self.live(emulate(42), dest, src),
+                    lambda: self.live(fakes.emulate(42), dest, src),
                     'mode=emulate, bits=42',
                     'cannot be honoured here: ' + reason)
 
+    def test_emulate_to_a_kvm_host_whose_cpu_takes_the_hosts_width(self):
+        # Under KVM, host-passthrough and maximum give the guest the host's
+        # width whatever phys-bits says: the running guest would see 48
+        # bits instead of its 42.
+        src = self.source_record()
+        for cpu_mode in ('host-passthrough', 'maximum'):
+            with self.subTest(cpu_mode=cpu_mode):
+                dest = self.dest(cpu_mode=cpu_mode)
+                self.assertDenied(
+                    lambda: self.live(fakes.emulate(42), dest, src),
+                    'mode=emulate, bits=42',
+                    "cannot be honoured here: with [libvirt]cpu_mode=%s "
+                    "under KVM, QEMU's CPU model takes the host's 48 "
+                    "physical address bits (host-phys-bits=on) whatever "
+                    "phys-bits says, and libvirt 9.0.0 with QEMU 7.2.0 does "
+                    "not turn that off: the guest would not get the width it "
+                    "asks for; use cpu_mode custom, host-model or none"
+                    % cpu_mode)
+                # A passthrough guest of the same width may go there.
+                self.assertEqual(
+                    hardware.MaxPhysAddrRequest('passthrough'),
+                    self.live(fakes.passthrough(), self.dest(
+                        fakes.AMD_48, cpu_mode=cpu_mode),
+                        self.source_record(fakes.AMD_48)))
+        # Under TCG, maximum honours emulate.
+        dest = self.dest(virt_type='qemu', cpu_mode='maximum')
+        self.assertEqual(hardware.MaxPhysAddrRequest('emulate', 42),
+                         self.live(fakes.emulate(42), dest, src))
+
     def test_emulate_from_the_image(self):
         src = self.source_record()
-        dest = self.dest(INTEL_39)
+        dest = self.dest(fakes.INTEL_39)
         self.assertDenied(
-            lambda: self.live(flavor(), dest, src, image_meta=image(
-                hw_maxphysaddr_mode='emulate', hw_maxphysaddr_bits=40)),
-            'mode=emulate, bits=40', 'cannot be honoured here: bits=40 is '
-            "more than the host CPU's 39 physical address bits")
+            lambda: self.live(fakes.flavor(), dest, src,
+                              image_meta=fakes.image(
+                                  hw_maxphysaddr_mode='emulate',
+                                  hw_maxphysaddr_bits=40)),
+            'mode=emulate, bits=40', 'cannot be honoured here: host has 39 '
+            'physical address bits; the guest (mode=emulate, bits=40) needs '
+            'at least 40 bits')
 
     def test_passthrough_to_the_same_width(self):
-        src = self.source_record(INTEL_46)
+        src = self.source_record(fakes.INTEL_46)
         self.assertEqual(hardware.MaxPhysAddrRequest('passthrough'),
-                         self.live(passthrough(), self.dest(INTEL_46), src))
+                         self.live(fakes.passthrough(),
+                                   self.dest(fakes.INTEL_46), src))
 
     def test_passthrough_width_must_not_change(self):
-        src = self.source_record(INTEL_46)
-        for caps, dest_bits in ((INTEL_39, 39), (AMD_48, 48)):
+        src = self.source_record(fakes.INTEL_46)
+        for caps, dest_bits in ((fakes.INTEL_39, 39), (fakes.AMD_48, 48)):
             with self.subTest(caps=caps):
                 dest = self.dest(caps)
                 self.assertDenied(
-                    lambda: self.live(passthrough(), dest, src),
+                    lambda: self.live(fakes.passthrough(), dest, src),
                     'mode=passthrough',
                     'would change the 46 physical address bits the running '
                     'guest sees on the source to %d: a passthrough guest '
@@ -129,19 +154,19 @@ class LiveMigrationTest(MoveTestCase):
                     'it' % dest_bits)
 
     def test_passthrough_width_unknown_on_either_side(self):
-        src = self.source_record(INTEL_46)
+        src = self.source_record(fakes.INTEL_46)
         # No bits in <maxphysaddr>, or no element at all (found by the
         # property tests: this once raised AttributeError).
-        for caps in (PASSTHROUGH_LIMIT, NO_ELEMENT):
+        for caps in (fakes.PASSTHROUGH_LIMIT, fakes.NO_ELEMENT):
             with self.subTest(caps=caps):
                 dest = self.dest(caps)
                 self.assertDenied(
-                    lambda: self.live(passthrough(), dest, src),
+                    lambda: self.live(fakes.passthrough(), dest, src),
                     'mode=passthrough',
                     'cannot be kept: this host does not report its physical '
                     'address width, and a passthrough guest must keep the 46 '
                     'bits it sees on the source')
-        dest = self.dest(INTEL_46)
+        dest = self.dest(fakes.INTEL_46)
         for cpu_info, unknown in (
                 (json.dumps({'arch': 'x86_64'}),
                  'cpu_info has no maxphysaddr'),
@@ -153,7 +178,7 @@ class LiveMigrationTest(MoveTestCase):
                 (None, 'cpu_info is not reported')):
             with self.subTest(cpu_info=cpu_info):
                 self.assertDenied(
-                    lambda: self.live(passthrough(), dest,
+                    lambda: self.live(fakes.passthrough(), dest,
                                       {'hypervisor_hostname': 'source',
                                        'cpu_info': cpu_info}),
                     'mode=passthrough',
@@ -162,38 +187,40 @@ class LiveMigrationTest(MoveTestCase):
                     "keep the width it sees" % unknown)
 
     def test_passthrough_to_a_host_without_the_capability(self):
-        src = self.source_record(INTEL_46)
-        dest = self.dest(INTEL_46, libversion=8007000)
+        src = self.source_record(fakes.INTEL_46)
+        dest = self.dest(fakes.INTEL_46, libversion=8007000)
         self.assertDenied(
-            lambda: self.live(passthrough(), dest, src), 'mode=passthrough',
+            lambda: self.live(fakes.passthrough(), dest, src),
+            'mode=passthrough',
             'cannot be honoured here: libvirt 8.7.0 accepts mode=passthrough '
             'only with [libvirt]cpu_mode=host-passthrough (it is host-model);'
             ' libvirt >= 9.0.0 accepts any CPU mode')
 
     def test_without_a_request_any_host(self):
-        src = self.source_record(NO_ELEMENT, libversion=8000000)
-        for caps in (AARCH64, NO_ELEMENT, INTEL_39):
+        src = self.source_record(fakes.NO_ELEMENT, libversion=8000000)
+        for caps in (fakes.AARCH64, fakes.NO_ELEMENT, fakes.INTEL_39):
             with self.subTest(caps=caps):
-                self.assertIsNone(self.live(flavor(), self.dest(caps), src))
+                self.assertIsNone(self.live(fakes.flavor(), self.dest(caps),
+                                            src))
 
     def test_non_x86_guest_is_refused_by_the_resolver(self):
         src = self.source_record()
         dest = self.dest()
         with self.assertRaises(exception.InvalidMaxPhysAddrRequest) as ctx:
-            self.live(emulate(42), dest, src,
-                      image_meta=image(hw_architecture='aarch64'))
+            self.live(fakes.emulate(42), dest, src,
+                      image_meta=fakes.image(hw_architecture='aarch64'))
         self.assertIn('which only x86_64 guests have, but the image sets '
                       'hw_architecture=aarch64', str(ctx.exception))
 
     def test_the_resolver_decides(self):
-        dest = self.dest(INTEL_39)
+        dest = self.dest(fakes.INTEL_39)
         request = hardware.MaxPhysAddrRequest('emulate', 40)
-        flavor_, image_meta = flavor(), image()
+        flavor_, image_meta = fakes.flavor(), fakes.image()
         with mock.patch.object(hardware, 'get_maxphysaddr_request',
                                return_value=request) as resolver:
             self.assertRaises(exception.MaxPhysAddrMigrationError,
                               dest.check_can_live_migrate_destination,
-                              instance(flavor_), image_meta, {})
+                              fakes.instance(flavor_=flavor_), image_meta, {})
         resolver.assert_called_once_with(flavor_, image_meta)
 
 
@@ -202,30 +229,31 @@ class ResizeTest(MoveTestCase):
     flavor, so only what spawn checks applies."""
 
     def resize(self, old, new, dest, image_meta=None):
-        return dest.check_can_migrate_destination(instance(old), image_meta,
-                                                  new)
+        return dest.check_can_migrate_destination(
+            fakes.instance(flavor_=old), image_meta, new)
 
     def test_to_more_bits_than_the_destination_has(self):
-        dest = self.dest(INTEL_46)
+        dest = self.dest(fakes.INTEL_46)
         self.assertDenied(
-            lambda: self.resize(emulate(42), emulate(47), dest),
-            'mode=emulate, bits=47', "cannot be honoured here: bits=47 is "
-            "more than the host CPU's 46 physical address bits")
+            lambda: self.resize(fakes.emulate(42), fakes.emulate(47), dest),
+            'mode=emulate, bits=47', 'cannot be honoured here: host has 46 '
+            'physical address bits; the guest (mode=emulate, bits=47) needs '
+            'at least 47 bits')
 
     def test_accepted_then_started_with_the_new_width(self):
-        dest = self.dest(AMD_48)
-        new = emulate(47)
+        dest = self.dest(fakes.AMD_48)
+        new = fakes.emulate(47)
         self.assertEqual(hardware.MaxPhysAddrRequest('emulate', 47),
-                         self.resize(emulate(42), new, dest))
-        dest.spawn(instance(new), None, new)
+                         self.resize(fakes.emulate(42), new, dest))
+        dest.spawn(fakes.instance(flavor_=new), None, new)
         self.assertEqual({'mode': 'emulate', 'bits': '47'},
-                         test_driver.maxphysaddr_of(self.conn.defined[-1]))
+                         fakes.maxphysaddr_of(self.conn.defined[-1]))
 
     def test_new_flavor_asks_for_the_feature(self):
-        dest = self.dest(NO_ELEMENT, libversion=8000000)
-        self.assertIsNone(self.resize(emulate(42), flavor(), dest))
+        dest = self.dest(fakes.NO_ELEMENT, libversion=8000000)
+        self.assertIsNone(self.resize(fakes.emulate(42), fakes.flavor(), dest))
         self.assertDenied(
-            lambda: self.resize(flavor(), emulate(42), dest),
+            lambda: self.resize(fakes.flavor(), fakes.emulate(42), dest),
             'mode=emulate, bits=42', 'cannot be honoured here: it needs '
             'libvirt >= 8.7.0 with QEMU >= 2.7.0; this host has libvirt '
             '8.0.0 with QEMU 7.2.0')
@@ -234,34 +262,35 @@ class ResizeTest(MoveTestCase):
         # Unlike a live migration: the guest boots again on the new host.
         self.assertEqual(
             hardware.MaxPhysAddrRequest('passthrough'),
-            self.resize(passthrough(), passthrough(), self.dest(INTEL_39)))
+            self.resize(fakes.passthrough(), fakes.passthrough(),
+                        self.dest(fakes.INTEL_39)))
 
     def test_cold_migration_keeps_the_instances_flavor(self):
-        dest = self.dest(INTEL_39)
+        dest = self.dest(fakes.INTEL_39)
         self.assertDenied(
             lambda: dest.check_can_migrate_destination(
-                instance(emulate(42)), None),
-            'mode=emulate, bits=42', "cannot be honoured here: bits=42 is "
-            "more than the host CPU's 39 physical address bits")
+                fakes.instance(flavor_=fakes.emulate(42)), None),
+            'mode=emulate, bits=42', 'cannot be honoured here: host has 39 '
+            'physical address bits; the guest (mode=emulate, bits=42) needs '
+            'at least 42 bits')
 
     def test_new_flavor_goes_through_the_resolver(self):
         dest = self.dest()
         for new, image_meta, error, message in (
-                (emulate(46), image(hw_maxphysaddr_bits=42),
+                (fakes.emulate(46), fakes.image(hw_maxphysaddr_bits=42),
                  exception.FlavorImageConflict,
                  'Conflicting maxphysaddr bits request: the flavor sets '
                  'hw:maxphysaddr_bits=46 but the image sets '
                  'hw_maxphysaddr_bits=42. Set it in one of them, or set the '
                  'same value in both.'),
-                (emulate(40, memory_mb=1536 * 1024), None,
+                (fakes.emulate(40, memory_mb=1536 * 1024), None,
                  exception.MaxPhysAddrBitsTooSmall,
                  'hw:maxphysaddr_bits=40 is too small for this flavor: a '
                  'guest with 1572864 MiB of RAM needs at least 42 physical '
                  'address bits (2**40 bytes cannot hold its RAM, PCI holes '
                  'and 64-bit PCI window). Set hw:maxphysaddr_bits to at '
                  'least 42.'),
-                (flavor(**{'hw:maxphysaddr_mode': 'passthrough',
-                           'hw:maxphysaddr_bits': '46'}), None,
+                (fakes.passthrough(**{'hw:maxphysaddr_bits': '46'}), None,
                  exception.InvalidMaxPhysAddrRequest,
                  "Invalid maxphysaddr request: hw:maxphysaddr_mode="
                  "passthrough uses the host CPU's width and takes no bits, "
@@ -269,12 +298,13 @@ class ResizeTest(MoveTestCase):
                  "emulate")):
             with self.subTest(error=error):
                 with self.assertRaises(error) as ctx:
-                    self.resize(emulate(42), new, dest, image_meta)
+                    self.resize(fakes.emulate(42), new, dest, image_meta)
                 self.assertEqual(message, str(ctx.exception))
 
     def test_resolver_gets_the_new_flavor(self):
         dest = self.dest()
-        old, new, image_meta = emulate(42), emulate(44), image()
+        old, new = fakes.emulate(42), fakes.emulate(44)
+        image_meta = fakes.image()
         with mock.patch.object(hardware, 'get_maxphysaddr_request',
                                return_value=None) as resolver:
             self.assertIsNone(self.resize(old, new, dest, image_meta))
@@ -286,11 +316,11 @@ class SourceRecordTest(MoveTestCase):
     def test_record_written_by_the_driver_is_read_back(self):
         # The width the destination compares is the one the source's own
         # driver published (a JSON string, as the compute node stores it).
-        record = self.source_record(INTEL_39)
+        record = self.source_record(fakes.INTEL_39)
         self.assertIsInstance(record['cpu_info'], str)
-        self.conn.capabilities = test_config.fixture(INTEL_39)
+        self.conn.capabilities = fakes.fixture(fakes.INTEL_39)
         dest = libvirt_driver.LibvirtDriver(host.Host())
         self.assertEqual(
             hardware.MaxPhysAddrRequest('passthrough'),
             dest.check_can_live_migrate_destination(
-                instance(passthrough()), None, record))
+                fakes.instance(flavor_=fakes.passthrough()), None, record))

@@ -19,7 +19,9 @@ from lxml import etree
 from nova import exception
 from nova.virt.libvirt import config
 from nova.virt.libvirt import host
-from tests.unit.virt.libvirt import base
+from nova.virt.libvirt import xmlparse
+
+from tests import base
 
 # Refused "quickly": well under a second on a loaded CI machine, where
 # expanding a billion laughs would take minutes and gigabytes.
@@ -121,7 +123,7 @@ class HostileDocumentTest(unittest.TestCase):
         ('domain', 'domain', DOMAIN_BODY,
          lambda xml: config.LibvirtConfigGuest().parse_str(xml)),
         ('domain XML', 'domain', DOMAIN_BODY,
-         lambda xml: config.parse_xml(xml, 'domain XML')),
+         lambda xml: xmlparse.parse_xml(xml, 'domain XML')),
     )
 
     def assertRefusedQuickly(self, xml, what, read):

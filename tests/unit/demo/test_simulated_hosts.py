@@ -1,13 +1,11 @@
 """The main job's simulated hosts report through the real driver code."""
 
 import json
-import unittest
 
-import nova.conf
-from nova.cmd import simulated_hosts
+from nova.demo import simulated_hosts
 from nova.virt.libvirt import driver as libvirt_driver
 
-CONF = nova.conf.CONF
+from tests import base
 
 
 def report(name):
@@ -18,11 +16,11 @@ def report(name):
     return json.loads(record['cpu_info']).get('maxphysaddr'), traits
 
 
-class SimulatedHostsTest(unittest.TestCase):
+class SimulatedHostsTest(base.ConfTestCase):
 
     def setUp(self):
-        CONF.set_override('virt_type', 'qemu', group='libvirt')
-        self.addCleanup(CONF.clear_override, 'virt_type', group='libvirt')
+        super().setUp()
+        self.flags(virt_type='qemu')
 
     def test_x86_hosts_report_their_width_and_traits(self):
         emulated = {'COMPUTE_ADDRESS_SPACE_EMULATED'}
@@ -33,10 +31,10 @@ class SimulatedHostsTest(unittest.TestCase):
                 # The demo runs TCG, where passthrough cannot work.
                 self.assertEqual(({'mode': 'emulate', 'bits': bits},
                                   emulated), report(name))
-                CONF.set_override('virt_type', 'kvm', group='libvirt')
+                self.flags(virt_type='kvm')
                 self.assertEqual(({'mode': 'emulate', 'bits': bits}, both),
                                  report(name))
-                CONF.set_override('virt_type', 'qemu', group='libvirt')
+                self.flags(virt_type='qemu')
 
     def test_aarch64_and_old_libvirt_report_nothing(self):
         self.assertEqual((None, set()), report('arm-altra'))

@@ -16,10 +16,12 @@ machine rather than assumed:
   to run QEMU as root: the driver resolves its compiled-in default before it
   reads ``qemu.conf`` ("Failed to parse user 'libvirt-qemu'");
 * ``DIR/etc/qemu.conf`` is the configuration file it reads (not
-  ``DIR/etc/libvirt/`` nor ``DIR/etc/qemu/``): we set QEMU's user and group
-  to root, so no file under ``DIR`` needs to change owner, and
-  ``stdio_handler = "file"``, so QEMU's output goes to ``DIR/log/qemu``
-  without virtlogd (which would otherwise be waited for);
+  ``DIR/etc/libvirt/`` nor ``DIR/etc/qemu/``): as root we set QEMU's user
+  and group to root, so no file under ``DIR`` needs to change owner; for
+  every user ``stdio_handler = "file"``, so QEMU's output goes to
+  ``DIR/log/qemu`` without virtlogd (which would otherwise be waited for);
+* an ordinary user needs nothing more: QEMU runs as that user (under TCG,
+  or under KVM when the user may open ``/dev/kvm``);
 * one root per process, for the life of the process: a second root is
   refused ("already open with path ...") even after the first connection is
   closed.
@@ -41,6 +43,7 @@ import libvirt
 from oslo_log import log as logging
 
 from nova import exception
+from nova.virt.libvirt import guest as libvirt_guest
 
 LOG = logging.getLogger(__name__)
 
@@ -65,11 +68,12 @@ QEMU_DRIVER_MODULE = 'libvirt_driver_qemu.so'
 
 _QEMU_CONF_TEMPLATE = '''\
 # Written by nova-maxphysaddr for libvirt's embedded QEMU driver.
-user = "root"
-group = "root"
-stdio_handler = "file"
+%(identity)sstdio_handler = "file"
 memory_backing_dir = "%(memory_backing_dir)s"
 '''
+# As root: run QEMU as root too (nothing under the root changes owner).
+_ROOT_IDENTITY = 'user = "root"\ngroup = "root"\n'
+KVM_DEVICE = '/dev/kvm'
 
 _event_loop_lock = threading.Lock()
 _event_loop_thread: threading.Thread | None = None
@@ -102,9 +106,6 @@ def missing_prerequisites() -> list[str]:
     names the fix, so the CLI and the e2e tests can print it as it is.
     """
     missing = []
-    if os.geteuid() != 0:
-        missing.append('not running as root (the embedded QEMU driver runs '
-                       'QEMU as root here; use sudo)')
     if find_qemu_binary() is None:
         missing.append('%s not found (apt-get install qemu-system-x86)' %
                        QEMU_BINARY)
@@ -112,12 +113,15 @@ def missing_prerequisites() -> list[str]:
         missing.append("libvirt's QEMU driver module %s not found "
                        '(apt-get install libvirt-daemon-driver-qemu)' %
                        QEMU_DRIVER_MODULE)
+    if os.geteuid() != 0:
+        return missing
     try:
         pwd.getpwnam(QEMU_USER)
     except KeyError:
-        missing.append('no %(user)s user (libvirt looks it up even when '
-                       'QEMU runs as root; tools/bootstrap.sh creates it: '
-                       'useradd --system --gid %(group)s %(user)s)' %
+        missing.append('no %(user)s user (libvirt looks it up when it runs '
+                       'as root, even when QEMU runs as root; '
+                       'tools/bootstrap.sh creates it: useradd --system '
+                       '--gid %(group)s %(user)s)' %
                        {'user': QEMU_USER, 'group': QEMU_GROUP})
     try:
         grp.getgrnam(QEMU_GROUP)
@@ -127,9 +131,15 @@ def missing_prerequisites() -> list[str]:
     return missing
 
 
-def is_available() -> bool:
-    """Whether the main job can boot real QEMU guests here."""
-    return not missing_prerequisites()
+def kvm_unusable_reason() -> str | None:
+    """Why guests here cannot run under KVM, or None when they can."""
+    if not os.path.exists(KVM_DEVICE):
+        return '%s does not exist (no hardware virtualisation here)' % (
+            KVM_DEVICE)
+    if not os.access(KVM_DEVICE, os.R_OK | os.W_OK):
+        return ('this user may not open %s (add it to the kvm group, or '
+                'run as root)' % KVM_DEVICE)
+    return None
 
 
 def _run_event_loop() -> None:
@@ -169,6 +179,12 @@ class EmbeddedQEMU:
         """
         self.root = os.path.abspath(root) if root else None
         self._created = False
+        # libvirt shuts the in-process QEMU driver down when its last
+        # connection closes and registers it again on the next open, with
+        # a fixed number of registrations per process ("Too many drivers"
+        # after about twenty).  One connection held from setup() to
+        # cleanup() keeps the driver up however often callers open theirs.
+        self._keeper: libvirt.virConnect | None = None
 
     @property
     def uri(self) -> str:
@@ -181,11 +197,6 @@ class EmbeddedQEMU:
     def memory_backing_dir(self) -> str:
         """Where QEMU puts file-backed guest RAM (sparse, one per guest)."""
         return os.path.join(self.root or '', MEMORY_BACKING_DIR)
-
-    @property
-    def log_dir(self) -> str:
-        """QEMU's per-guest logs (``<name>.log``: command line, errors)."""
-        return os.path.join(self.root or '', 'log', 'qemu')
 
     def setup(self) -> str:
         """Check the machine, write the root's qemu.conf, return the URI.
@@ -213,8 +224,16 @@ class EmbeddedQEMU:
         os.makedirs(os.path.dirname(conf_path), exist_ok=True)
         with open(conf_path, 'w') as conf:
             conf.write(_QEMU_CONF_TEMPLATE % {
+                'identity': _ROOT_IDENTITY if os.geteuid() == 0 else '',
                 'memory_backing_dir': self.memory_backing_dir})
         ensure_event_loop()
+        if self._keeper is None:
+            try:
+                self._keeper = libvirt.open(self.uri)
+            except libvirt.libvirtError as exc:
+                raise exception.EmbeddedQEMUUnavailable(
+                    reason='libvirt cannot open %s: %s' % (
+                        self.uri, exc.get_error_message()))
         _process_root = self.root
         LOG.debug('Embedded QEMU root ready: %s', self.root)
         return self.uri
@@ -225,27 +244,14 @@ class EmbeddedQEMU:
         Guests outlive the process that started them, so a root is never
         removed with QEMU still running from it.
         """
-        if self.root is None or not os.path.isdir(self.root):
+        if self._keeper is None:
             return []
-        conn = libvirt.open(self.uri)
-        try:
-            names = []
-            for domain in conn.listAllDomains():
-                names.append(domain.name())
-                try:
-                    if domain.isActive():
-                        domain.destroy()
-                except libvirt.libvirtError as exc:
-                    # It may stop on its own between the check and destroy.
-                    if domain.isActive():
-                        raise
-                    LOG.debug('Guest %s stopped already: %s',
-                              domain.name(), exc)
-                if domain.isPersistent():
-                    domain.undefine()
-            return names
-        finally:
-            conn.close()
+        names = []
+        for domain in self._keeper.listAllDomains():
+            guest = libvirt_guest.Guest(domain)
+            names.append(guest.name)
+            guest.destroy()
+        return names
 
     def cleanup(self) -> None:
         """Destroy leftover guests, then remove the root if we created it."""
@@ -253,6 +259,9 @@ class EmbeddedQEMU:
         if names:
             LOG.debug('Removed guests from %s: %s', self.root,
                       ', '.join(names))
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
         if self._created and self.root and os.path.isdir(self.root):
             shutil.rmtree(self.root)
             self._created = False

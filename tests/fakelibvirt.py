@@ -1,14 +1,15 @@
 """A fake ``libvirt`` module for unit tests: fast, and with a settable host.
 
 :func:`use_fake_libvirt` swaps it in for the real module inside
-``nova.virt.libvirt.host`` and ``nova.virt.libvirt.driver`` and returns the
+``nova.virt.libvirt.host``, ``.driver`` and ``.guest`` and returns the
 :class:`Connection` that ``libvirt.open()`` will hand out; a test sets the
 versions, the hypervisor type, the host CPU (or a whole capabilities
 document) on it before the code under test first asks.
 
 ``defineXML`` parses the document (with lxml, not with the code under test)
-and applies the maxphysaddr rules libvirt's QEMU driver enforces (design.md
-section 8), so a test can show that the driver refuses before libvirt would.
+and applies the maxphysaddr rules libvirt's QEMU driver enforces (libvirt
+9.0's ``qemu_validate.c``, measured: doc/source/admin/libvirt-driver.rst),
+so a test can show that the driver refuses before libvirt would.
 The messages are this fake's own wording.
 """
 
@@ -328,6 +329,7 @@ def use_fake_libvirt(test: Any, **settings: Any) -> Connection:
     for target, value in (
             ('nova.virt.libvirt.host.libvirt', module),
             ('nova.virt.libvirt.driver.libvirt', module),
+            ('nova.virt.libvirt.guest.libvirt', module),
             (__name__ + '._connection', conn),
             (__name__ + '._open_error', None)):
         patcher = mock.patch(target, value)

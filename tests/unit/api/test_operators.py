@@ -2,11 +2,11 @@
 
 import unittest
 
-from nova.scheduler.filters import extra_specs_ops
+from nova.api.validation.extra_specs import operators
 
 
 def matches(value, req):
-    return extra_specs_ops.compile_requirement(req)(value)
+    return operators.compile_requirement(req)(value)
 
 
 class OperatorTest(unittest.TestCase):
@@ -85,16 +85,16 @@ class OperatorTest(unittest.TestCase):
                                 "as in '<or> a <or> b'")]:
             with self.subTest(req=req):
                 with self.assertRaises(ValueError) as ctx:
-                    extra_specs_ops.compile_requirement(req)
+                    operators.compile_requirement(req)
                 self.assertEqual(message, str(ctx.exception))
 
     def test_requirement_must_be_a_string(self):
         with self.assertRaises(ValueError) as ctx:
-            extra_specs_ops.compile_requirement(None)
+            operators.compile_requirement(None)
         self.assertEqual('must be a string, not a NoneType',
                          str(ctx.exception))
 
     def test_every_operator_is_covered(self):
         self.assertEqual(
             {'=', '==', '!=', '>=', '<=', 's==', 's!=', 's<', 's<=', 's>',
-             's>=', '<in>', '<all-in>', '<or>'}, extra_specs_ops.OPERATORS)
+             's>=', '<in>', '<all-in>', '<or>'}, operators.OPERATORS)

@@ -6,39 +6,10 @@ import tempfile
 import unittest
 from unittest import mock
 
-import libvirt
-
+from nova.demo import embedded
 from nova import exception
-from nova.virt.libvirt import embedded
 
-
-class FakeDomain:
-
-    def __init__(self, name, active=True, persistent=True,
-                 stops_by_itself=False):
-        self._name = name
-        self.active = active
-        self.persistent = persistent
-        self.stops_by_itself = stops_by_itself
-        self.calls = []
-
-    def name(self):
-        return self._name
-
-    def isActive(self):
-        return self.active
-
-    def isPersistent(self):
-        return self.persistent
-
-    def destroy(self):
-        self.calls.append('destroy')
-        self.active = False
-        if self.stops_by_itself:
-            raise libvirt.libvirtError('domain is not running')
-
-    def undefine(self):
-        self.calls.append('undefine')
+from tests import fakelibvirt
 
 
 class Machine(unittest.TestCase):
@@ -62,9 +33,9 @@ class Machine(unittest.TestCase):
 
         for target, fake in (
                 ('os.geteuid', lambda: self.euid),
-                ('nova.virt.libvirt.embedded.find_qemu_binary',
+                ('nova.demo.embedded.find_qemu_binary',
                  lambda: self.qemu),
-                ('nova.virt.libvirt.embedded._qemu_driver_module',
+                ('nova.demo.embedded._qemu_driver_module',
                  lambda: self.module),
                 ('pwd.getpwnam', getpwnam),
                 ('grp.getgrnam', getgrnam)):
@@ -77,26 +48,33 @@ class PrerequisitesTest(Machine):
 
     def test_all_present(self):
         self.assertEqual([], embedded.missing_prerequisites())
-        self.assertTrue(embedded.is_available())
 
     def test_each_missing_piece_is_named_with_its_fix(self):
-        self.euid = 1000
         self.qemu = None
         self.module = None
         self.users = set()
         self.groups = set()
         self.assertEqual([
-            'not running as root (the embedded QEMU driver runs QEMU as '
-            'root here; use sudo)',
             'qemu-system-x86_64 not found (apt-get install qemu-system-x86)',
             "libvirt's QEMU driver module libvirt_driver_qemu.so not found "
             '(apt-get install libvirt-daemon-driver-qemu)',
-            'no libvirt-qemu user (libvirt looks it up even when QEMU runs '
-            'as root; tools/bootstrap.sh creates it: useradd --system --gid '
-            'libvirt-qemu libvirt-qemu)',
+            'no libvirt-qemu user (libvirt looks it up when it runs as root, '
+            'even when QEMU runs as root; tools/bootstrap.sh creates it: '
+            'useradd --system --gid libvirt-qemu libvirt-qemu)',
             'no libvirt-qemu group (groupadd --system libvirt-qemu)',
         ], embedded.missing_prerequisites())
-        self.assertFalse(embedded.is_available())
+
+    def test_an_ordinary_user_needs_no_qemu_user(self):
+        # It used to refuse every user but root ("./run demo" as a user
+        # ended "NOT as expected" on the test driver).
+        self.euid = 1000
+        self.users = set()
+        self.groups = set()
+        self.assertEqual([], embedded.missing_prerequisites())
+        self.qemu = None
+        self.assertEqual(['qemu-system-x86_64 not found (apt-get install '
+                          'qemu-system-x86)'],
+                         embedded.missing_prerequisites())
 
     def test_group_without_user(self):
         self.users = set()
@@ -109,12 +87,17 @@ class SetupTest(Machine):
 
     def setUp(self):
         super().setUp()
-        for target in ('nova.virt.libvirt.embedded.ensure_event_loop',):
+        for target in ('nova.demo.embedded.ensure_event_loop',):
             patcher = mock.patch(target)
             self.event_loop = patcher.start()
             self.addCleanup(patcher.stop)
         patcher = mock.patch.object(embedded, '_process_root', None)
         patcher.start()
+        self.addCleanup(patcher.stop)
+        # setup() holds one connection until cleanup(); here a fake one.
+        self.conn = fakelibvirt.use_fake_libvirt(self)
+        patcher = mock.patch('libvirt.open', return_value=self.conn)
+        self.open = patcher.start()
         self.addCleanup(patcher.stop)
         self.tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, self.tmp, True)
@@ -134,8 +117,36 @@ class SetupTest(Machine):
             'memory_backing_dir': '"%s/ram"' % root,
         }, settings)
         self.assertTrue(os.path.isdir(os.path.join(root, 'ram')))
-        self.assertEqual(os.path.join(root, 'log', 'qemu'), emb.log_dir)
         self.event_loop.assert_called_once_with()
+        self.open.assert_called_once_with(emb.uri)
+        self.assertFalse(self.conn.closed)
+
+    def test_the_held_connection_is_closed_by_cleanup(self):
+        emb = embedded.EmbeddedQEMU(self.tmp)
+        emb.setup()
+        emb.cleanup()
+        self.assertTrue(self.conn.closed)
+
+    def test_a_root_libvirt_cannot_open_is_unavailable(self):
+        self.open.side_effect = fakelibvirt.libvirtError('no driver')
+        self.enterContext(mock.patch('libvirt.libvirtError',
+                                     fakelibvirt.libvirtError))
+        with self.assertRaises(exception.EmbeddedQEMUUnavailable) as ctx:
+            embedded.EmbeddedQEMU(self.tmp).setup()
+        self.assertEqual(
+            "Cannot use libvirt's embedded QEMU driver: libvirt cannot open "
+            'qemu:///embed?root=%s: no driver' % self.tmp, str(ctx.exception))
+
+    def test_as_an_ordinary_user_qemu_runs_as_that_user(self):
+        self.euid = 1000
+        root = os.path.join(self.tmp, 'root')
+        embedded.EmbeddedQEMU(root).setup()
+        with open(os.path.join(root, 'etc', 'qemu.conf')) as f:
+            settings = dict(
+                line.split(' = ', 1) for line in f.read().splitlines()
+                if line and not line.startswith('#'))
+        self.assertEqual({'stdio_handler', 'memory_backing_dir'},
+                         set(settings))
 
     def test_missing_prerequisites_refuse_setup_and_create_nothing(self):
         self.qemu = None
@@ -146,9 +157,9 @@ class SetupTest(Machine):
         self.assertEqual(
             "Cannot use libvirt's embedded QEMU driver: qemu-system-x86_64 "
             'not found (apt-get install qemu-system-x86); no libvirt-qemu '
-            'user (libvirt looks it up even when QEMU runs as root; '
-            'tools/bootstrap.sh creates it: useradd --system --gid '
-            'libvirt-qemu libvirt-qemu)', str(ctx.exception))
+            'user (libvirt looks it up when it runs as root, even when QEMU '
+            'runs as root; tools/bootstrap.sh creates it: useradd --system '
+            '--gid libvirt-qemu libvirt-qemu)', str(ctx.exception))
         self.assertFalse(os.path.exists(root))
         self.event_loop.assert_not_called()
 
@@ -196,41 +207,71 @@ class SetupTest(Machine):
         self.assertTrue(os.path.isfile(
             os.path.join(self.tmp, 'etc', 'qemu.conf')))
 
+    def domain(self, name, running=True, persistent=True):
+        """A guest in the fake embedded driver, its calls recorded."""
+        domain = self.conn.defineXML(
+            "<domain type='qemu'><name>%s</name><os><type arch='x86_64' "
+            "machine='pc'>hvm</type></os></domain>" % name)
+        if running:
+            domain.create()
+        if not persistent:
+            domain.undefine()
+        calls = []
+        for method in ('destroy', 'undefine'):
+            real = getattr(domain, method)
+
+            def record(real=real, method=method):
+                calls.append(method)
+                return real()
+            patcher = mock.patch.object(domain, method, side_effect=record)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        return domain, calls
+
     def test_destroy_domains_stops_and_undefines_everything(self):
-        running = FakeDomain('running')
-        stopped = FakeDomain('stopped', active=False)
-        racing = FakeDomain('racing', stops_by_itself=True)
-        transient = FakeDomain('transient', persistent=False)
-        conn = mock.Mock(**{'listAllDomains.return_value': [
-            running, stopped, racing, transient]})
+        running, running_calls = self.domain('running')
+        _stopped, stopped_calls = self.domain('stopped', running=False)
+        racing, racing_calls = self.domain('racing')
+        _transient, transient_calls = self.domain('transient',
+                                                  persistent=False)
         emb = embedded.EmbeddedQEMU(self.tmp)
         emb.setup()
-        with mock.patch('libvirt.open', return_value=conn) as open_:
+        list_all = self.conn.listAllDomains
+
+        def racing_stops_after_the_listing(flags=0):
+            domains = list_all(flags)
+            # QEMU exits on its own (not a call of ours).
+            fakelibvirt.Domain.destroy(racing)
+            return domains
+
+        with mock.patch.object(self.conn, 'listAllDomains',
+                               racing_stops_after_the_listing):
             self.assertEqual(['running', 'stopped', 'racing', 'transient'],
                              emb.destroy_domains())
-        open_.assert_called_once_with(emb.uri)
-        conn.close.assert_called_once_with()
-        self.assertEqual(['destroy', 'undefine'], running.calls)
-        self.assertEqual(['undefine'], stopped.calls)
-        self.assertEqual(['destroy', 'undefine'], racing.calls)
-        self.assertEqual(['destroy'], transient.calls)
+        # The connection setup() opened, kept open for the next caller.
+        self.open.assert_called_once_with(emb.uri)
+        self.assertFalse(self.conn.closed)
+        self.assertEqual([], self.conn.listAllDomains())
+        self.assertEqual(['destroy', 'undefine'], running_calls)
+        # Guest.destroy() tries to stop a guest that is not running (and
+        # finds it stopped) rather than asking first.
+        self.assertEqual(['destroy', 'undefine'], stopped_calls)
+        self.assertEqual(['destroy', 'undefine'], racing_calls)
+        self.assertEqual(['destroy'], transient_calls)
 
     def test_destroy_failure_of_a_running_guest_is_raised(self):
-        class Stuck(FakeDomain):
-            def destroy(self):
-                raise libvirt.libvirtError('cannot kill')
-        conn = mock.Mock(**{'listAllDomains.return_value': [Stuck('s')]})
+        stuck, _calls = self.domain('s')
         emb = embedded.EmbeddedQEMU(self.tmp)
         emb.setup()
-        with mock.patch('libvirt.open', return_value=conn):
-            with self.assertRaises(libvirt.libvirtError):
+        with mock.patch.object(stuck, 'destroy', side_effect=(
+                fakelibvirt.libvirtError('cannot kill'))):
+            with self.assertRaises(fakelibvirt.libvirtError):
                 emb.destroy_domains()
-        conn.close.assert_called_once_with()
+        self.assertEqual([stuck], self.conn.listAllDomains())
 
     def test_nothing_to_destroy_without_a_root(self):
-        with mock.patch('libvirt.open') as open_:
-            self.assertEqual([], embedded.EmbeddedQEMU().destroy_domains())
-        open_.assert_not_called()
+        self.assertEqual([], embedded.EmbeddedQEMU().destroy_domains())
+        self.open.assert_not_called()
 
 
 class FindQEMUTest(unittest.TestCase):

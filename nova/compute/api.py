@@ -1,0 +1,41 @@
+"""What Nova's compute API checks when a server is created: the flavor's
+extra specs, the image's properties, and the maxphysaddr request the two
+resolve to.  One function, used by the boot walk-through and by the
+operator tools, so that ``check`` and ``boot`` cannot disagree."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from nova.api.validation.extra_specs import validators
+from nova import objects
+from nova.virt import hardware
+
+
+@dataclasses.dataclass(frozen=True)
+class BootRequest:
+    """A boot request the API accepted."""
+
+    image: Any
+    """The ``ImageMeta`` the image properties make."""
+    maxphysaddr: hardware.MaxPhysAddrRequest | None
+    not_checked: list[str]
+    """Extra specs Nova validates that this tree does not."""
+
+
+def validate_boot_request(flavor: Any, image_props: Mapping[str, Any]
+                          ) -> BootRequest:
+    """Check a boot request as the API does (HTTP 400 on refusal).
+
+    :raises Invalid: ValidationError, InvalidImageProperty,
+        FlavorImageConflict, InvalidMaxPhysAddrRequest,
+        MaxPhysAddrBitsTooSmall
+    """
+    not_checked = validators.validate_all(flavor.extra_specs)
+    image = objects.ImageMeta.from_dict(
+        {'name': 'image', 'properties': dict(image_props)})
+    return BootRequest(image,
+                       hardware.get_maxphysaddr_request(flavor, image),
+                       not_checked)

@@ -1,0 +1,57 @@
+"""The physical address width check both filters apply.
+
+The guest's request comes from the one resolver, whichever of flavor and
+image set it, and each host is judged by the one host-width rule
+(:func:`nova_maxphysaddr.rules.host.width_refusal`, which the driver
+applies at spawn too).  Hosts share a handful of widths and of reasons for
+not knowing theirs, so each verdict is computed once per request and
+looked up per host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nova_maxphysaddr.rules import host as host_rules
+from oslo_log import log as logging
+
+from nova import exception
+from nova.scheduler import filters
+from nova.scheduler import host_manager
+from nova.virt import hardware
+
+LOG = logging.getLogger(__name__)
+
+
+def width_check(flavor: Any, image_meta: Any) -> filters.HostCheck | None:
+    """The check for a request's width, or None when it asks for none.
+
+    A request the resolver refuses rejects every host with the refusal
+    (the API stops those; one reaching the scheduler is logged).
+    """
+    try:
+        request = hardware.get_maxphysaddr_request(flavor, image_meta)
+    except exception.Invalid as exc:
+        LOG.warning('Rejecting every host for an invalid request: %s',
+                    exc.format_message())
+        return filters.reject_all(
+            'the request is invalid: %s' % exc.format_message())
+    if request is None:
+        return None
+    layout = hardware.get_guest_layout(flavor, image_meta)
+    # host width (an int, or the reason it is unknown) -> verdict
+    verdicts: dict[Any, str | None] = {}
+
+    def judge(bits: int | None, unknown: str | None) -> str | None:
+        verdict = verdicts[unknown if bits is None else bits] = \
+            host_rules.width_refusal(request, layout, bits, unknown)
+        return verdict
+
+    def check(host_state: host_manager.HostState) -> str | None:
+        bits = host_state.maxphysaddr_bits
+        try:
+            return verdicts[bits if bits is not None
+                            else host_state.maxphysaddr_unknown_reason]
+        except KeyError:
+            return judge(bits, host_state.maxphysaddr_unknown_reason)
+    return check
