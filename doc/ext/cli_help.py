@@ -1,32 +1,31 @@
-"""Sphinx directive: the ``--help`` of every nova-maxphysaddr subcommand.
+"""Sphinx directive: the ``--help`` of ``nova-maxphysaddr`` and every
+command, rendered from the cliff application's own parsers, so the
+reference cannot drift from the tool."""
 
-Rendered from the argument parser itself, so the reference cannot drift from
-the command.
-"""
-
-import argparse
+from __future__ import annotations
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
-from nova.cmd import maxphysaddr
+from nova.cli import app
 
 
 class CLIHelpDirective(Directive):
 
-    def run(self):
-        parser = maxphysaddr.build_parser()
-        result = [nodes.literal_block(text=parser.format_help())]
-        subparsers = next(a for a in parser._actions
-                          if isinstance(a, argparse._SubParsersAction))
-        for name, sub in subparsers.choices.items():
+    def run(self) -> list[nodes.Node]:
+        application = app.MaxPhysAddrApp()
+        result: list[nodes.Node] = [
+            nodes.literal_block(text=application.parser.format_help())]
+        for name, cls in app.COMMANDS.items():
+            command = cls(application, None)
+            parser = command.get_parser('%s %s' % (app.PROG, name))
             section = nodes.section(ids=['cli-' + name])
-            section += nodes.title(text='nova-maxphysaddr ' + name)
-            section += nodes.literal_block(text=sub.format_help())
+            section += nodes.title(text='%s %s' % (app.PROG, name))
+            section += nodes.literal_block(text=parser.format_help())
             result.append(section)
         return result
 
 
-def setup(app):
-    app.add_directive('cli-help', CLIHelpDirective)
+def setup(app_: object) -> dict[str, bool]:
+    app_.add_directive('cli-help', CLIHelpDirective)  # type: ignore
     return {'parallel_read_safe': True, 'parallel_write_safe': True}
