@@ -1,23 +1,70 @@
-"""Sphinx directive: the ``--help`` of ``nova-maxphysaddr`` and every
-command, rendered from the cliff application's own parsers, so the
-reference cannot drift from the tool."""
+"""Sphinx directives for the ``nova-maxphysaddr`` reference, rendered from
+the cliff application itself, so the reference cannot drift from the tool.
+
+``.. cli-help::``
+    The global options, a table of the commands with their summaries, and
+    the ``--help`` of every command, from the commands' own parsers.
+``.. cli-exit-codes::``
+    The exit codes, with the numbers taken from :mod:`nova.cli.common` and
+    from cliff (interrupted); the meanings are written here.
+"""
 
 from __future__ import annotations
 
+from cliff import app as cliff_app
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
 from nova.cli import app
+from nova.cli import common
+
+
+def _summary(description: str) -> str:
+    """The first paragraph of a command's description, on one line (with
+    the docstring's reStructuredText literals as plain text)."""
+    return ' '.join(description.split('\n\n')[0].replace('``', '').split())
+
+
+def _table(header: list[str], rows: list[list[str]],
+           literal_first: bool = True) -> nodes.table:
+    table = nodes.table()
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for width in [1] + [4] * (len(header) - 1):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    body = nodes.tbody()
+    group += body
+    for target, cells in ((head, [header]), (body, rows)):
+        for cells_row in cells:
+            row = nodes.row()
+            for i, cell in enumerate(cells_row):
+                entry = nodes.entry()
+                paragraph = nodes.paragraph()
+                if i == 0 and literal_first and target is body:
+                    paragraph += nodes.literal(text=cell)
+                else:
+                    paragraph += nodes.Text(cell)
+                entry += paragraph
+                row += entry
+            target += row
+    return table
 
 
 class CLIHelpDirective(Directive):
 
     def run(self) -> list[nodes.Node]:
         application = app.MaxPhysAddrApp()
+        commands = {name: cls(application, None)
+                    for name, cls in app.COMMANDS.items()}
         result: list[nodes.Node] = [
-            nodes.literal_block(text=application.parser.format_help())]
-        for name, cls in app.COMMANDS.items():
-            command = cls(application, None)
+            nodes.literal_block(text=application.parser.format_help()),
+            _table(['command', 'what it does'],
+                   [[name, _summary(command.get_description())]
+                    for name, command in commands.items()]),
+        ]
+        for name, command in commands.items():
             parser = command.get_parser('%s %s' % (app.PROG, name))
             section = nodes.section(ids=['cli-' + name])
             section += nodes.title(text='%s %s' % (app.PROG, name))
@@ -26,6 +73,32 @@ class CLIHelpDirective(Directive):
         return result
 
 
+# (exit code, when): every command's codes are these.
+_EXIT_CODES = (
+    (common.EXIT_OK, 'ok: the answer is yes (it validates, it boots, '
+     'it fits), or the command only reports (host)'),
+    (common.EXIT_WARNING, 'warning: it works, but read the messages '
+     '(check and audit only)'),
+    (common.EXIT_FAILURE, 'failure: refused or will not boot; also a usage '
+     'error (a bad option or value, an unknown command), as for every '
+     'argparse program'),
+    (common.EXIT_ERROR, 'the command could not do its job: libvirt or QEMU '
+     'unreachable or missing, an unreadable input or nova.conf, an '
+     'unexpected error'),
+    (cliff_app._SIGINT_EXIT, 'interrupted (Ctrl-C); "Interrupted." on '
+     'stderr, and an embedded QEMU root the command made is removed'),
+)
+
+
+class CLIExitCodesDirective(Directive):
+
+    def run(self) -> list[nodes.Node]:
+        return [_table(['exit code', 'meaning'],
+                       [[str(code), text] for code, text in _EXIT_CODES])]
+
+
 def setup(app_: object) -> dict[str, bool]:
     app_.add_directive('cli-help', CLIHelpDirective)  # type: ignore
+    app_.add_directive('cli-exit-codes',  # type: ignore
+                       CLIExitCodesDirective)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}
