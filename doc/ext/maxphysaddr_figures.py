@@ -490,15 +490,35 @@ class QEMUVerdictsDirective(Directive):
 
 
 class BenchResultsDirective(Directive):
+    """A recorded benchmark run (doc/source/data/NAME.json, which the
+    benchmark's ``--record`` writes).
+
+    ``:table: KEY`` picks one of the run's tables (default ``main``).  The
+    run's summary line comes first, unless ``:no-summary:`` is given: a
+    page showing several tables of one run says it once.  The page is
+    rebuilt when the recorded run changes.
+    """
+
     required_arguments = 1
-    option_spec = {'table': directives.unchanged}
+    option_spec = {'table': directives.unchanged,
+                   'no-summary': directives.flag}
 
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
-        with open(os.path.join(DATA_DIR, name + '.json')) as f:
+        path = os.path.join(DATA_DIR, name + '.json')
+        env = getattr(self.state.document.settings, 'env', None)
+        if env is not None:
+            env.note_dependency(path)
+        with open(path) as f:
             doc = json.load(f)
-        table = doc['tables'][self.options.get('table', 'main')]
-        result: list[nodes.Node] = [nodes.paragraph(text=doc['summary'])]
+        key = self.options.get('table', 'main')
+        if key not in doc['tables']:
+            raise self.error('%s.json has no table %r (it has %s)' % (
+                name, key, ', '.join(sorted(doc['tables']))))
+        table = doc['tables'][key]
+        result: list[nodes.Node] = []
+        if 'no-summary' not in self.options:
+            result.append(nodes.paragraph(text=doc['summary']))
         result.append(_table(table['header'], table['rows']))
         return result
 

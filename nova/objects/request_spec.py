@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nova.objects import base
 from nova.objects import fields
 
@@ -25,3 +27,19 @@ class RequestSpec(base.NovaObject):
         kwargs.setdefault('instance_uuid', None)
         kwargs.setdefault('availability_zone', None)
         super().__init__(*args, **kwargs)
+
+    # ``change_stamp``: a new object each time an attribute of the spec is
+    # set or deleted (a field, or oslo's own bookkeeping), never one seen
+    # before.  What is derived from a spec (each scheduler filter parses it
+    # once per request) is still valid while its stamp is the same object:
+    # one identity comparison per host instead of three.  The flavor and
+    # image are objects of their own: giving the spec another one changes
+    # the stamp; changing one in place does not.
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        object.__setattr__(self, 'change_stamp', object())
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        object.__setattr__(self, 'change_stamp', object())

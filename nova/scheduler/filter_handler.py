@@ -39,6 +39,9 @@ class Rejection(NamedTuple):
     reason: str
 
 
+_new_tuple = tuple.__new__
+
+
 def get_filters(names: Iterable[str] = DEFAULT_FILTERS
                 ) -> list[filters.BaseHostFilter]:
     """Instantiate filters by class name, in the order given.
@@ -67,23 +70,36 @@ def get_filtered_hosts(host_states: Iterable[host_manager.HostState],
     """
     hosts = list(host_states)
     rejections: list[Rejection] = []
+    reject = rejections.append
     debug = LOG.isEnabledFor(logging.DEBUG)
     for host_filter in host_filters:
         check = filters.prepare_safely(host_filter, spec_obj)
         if check is None:
             continue
+        widths, rest = filters.split(check)
         name = host_filter.name
-        passed = []
+        passed: list[host_manager.HostState] = []
+        keep = passed.append
         for host_state in hosts:
-            # As BaseHostFilter.reject_reason(), inlined: the hot path.
+            # As BaseHostFilter.host_passes() does it, for the same reason:
+            # this is the hot path.
             try:
-                reason = check(host_state)
+                if widths is None:
+                    reason = check(host_state)
+                else:
+                    bits = host_state.maxphysaddr_bits
+                    reason = widths[bits] if bits is not None else \
+                        widths.unknown[host_state.maxphysaddr_unknown_reason]
+                    if reason is None and rest is not None:
+                        reason = rest(host_state)
             except Exception as exc:
                 reason = filters.check_failed(host_state, exc)
             if reason is None:
-                passed.append(host_state)
+                keep(host_state)
                 continue
-            rejections.append(Rejection(host_state, name, reason))
+            # Rejection(...) without the Python-level __new__ of a
+            # NamedTuple: one per rejected host.
+            reject(_new_tuple(Rejection, (host_state, name, reason)))
             if debug:
                 LOG.debug('%s fails %s: %s', host_state, name, reason)
         hosts = passed

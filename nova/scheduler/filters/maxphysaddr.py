@@ -17,7 +17,6 @@ from oslo_log import log as logging
 
 from nova import exception
 from nova.scheduler import filters
-from nova.scheduler import host_manager
 from nova.virt import hardware
 
 LOG = logging.getLogger(__name__)
@@ -39,19 +38,6 @@ def width_check(flavor: Any, image_meta: Any) -> filters.HostCheck | None:
     if request is None:
         return None
     layout = hardware.get_guest_layout(flavor, image_meta)
-    # host width (an int, or the reason it is unknown) -> verdict
-    verdicts: dict[Any, str | None] = {}
-
-    def judge(bits: int | None, unknown: str | None) -> str | None:
-        verdict = verdicts[unknown if bits is None else bits] = \
-            host_rules.width_refusal(request, layout, bits, unknown)
-        return verdict
-
-    def check(host_state: host_manager.HostState) -> str | None:
-        bits = host_state.maxphysaddr_bits
-        try:
-            return verdicts[bits if bits is not None
-                            else host_state.maxphysaddr_unknown_reason]
-        except KeyError:
-            return judge(bits, host_state.maxphysaddr_unknown_reason)
-    return check
+    return filters.WidthVerdicts(
+        lambda bits, unknown: host_rules.width_refusal(request, layout, bits,
+                                                       unknown))

@@ -1,8 +1,11 @@
 """HostState: compute node records in, validated filter inputs out."""
 
+import copy
 import json
+import pickle
 import unittest
 from unittest import mock
+import weakref
 
 from nova_maxphysaddr.rules import host as host_rules
 
@@ -190,3 +193,26 @@ class UpdateTest(unittest.TestCase):
         state = fakes.host(vcpus='many', memory_mb=None, stats='junk')
         self.assertEqual((0, 0, {}), (state.vcpus_total,
                                       state.total_usable_ram_mb, state.stats))
+
+
+class ObjectTest(unittest.TestCase):
+    """HostState keeps what the filters read in slots; it is otherwise an
+    ordinary object."""
+
+    def test_any_attribute_can_be_set(self):
+        state = fakes.host()
+        state.custom = 'x'
+        state.maxphysaddr_bits = 52
+        self.assertEqual(('x', 52), (state.custom, state.maxphysaddr_bits))
+        self.assertIn('custom', vars(state))
+
+    def test_copy_pickle_and_weak_references(self):
+        state = fakes.host(cpu_info_value=fakes.cpu_info(46))
+        for other in (copy.copy(state), copy.deepcopy(state),
+                      pickle.loads(pickle.dumps(state))):
+            self.assertEqual(
+                (46, None, state.supported_instance_keys, 7002000, 'host1'),
+                (other.maxphysaddr_bits, other.maxphysaddr_unknown_reason,
+                 other.supported_instance_keys, other.hypervisor_version,
+                 other.host))
+        self.assertIs(state, weakref.ref(state)())

@@ -1,16 +1,21 @@
 """ResourceRequest: resources, traits, the Placement query."""
 
+import types
 import unittest
+from unittest import mock
 from urllib import parse
 
+from nova_maxphysaddr.rules import sizing
 from nova_maxphysaddr.rules import values
 import os_traits
 
 from nova import exception
+from nova import objects
 from nova.api.validation.extra_specs import traits as trait_specs
 from nova.scheduler import utils
 from nova.virt import hardware
 
+from tests import base
 from tests import fakes
 
 EMULATED = 'COMPUTE_ADDRESS_SPACE_EMULATED'
@@ -309,3 +314,157 @@ class TraitExtraSpecTest(unittest.TestCase):
         req = from_spec(fakes.spec({'traits:X': 'required',
                                     'capabilities:cpu_info:arch': 'x86_64'}))
         self.assertEqual(set(), req.all_required_traits)
+
+
+class NeedsMemoTest(base.ConfTestCase):
+    """from_request_spec keeps traits and request per distinct input, and
+    a changed input (even in place) always gives a new answer."""
+
+    def setUp(self):
+        super().setUp()
+        self.flags()
+        utils._memo.clear()
+        self.addCleanup(utils._memo.clear)
+        resolver = mock.patch.object(
+            hardware, 'get_maxphysaddr_request',
+            wraps=hardware.get_maxphysaddr_request)
+        self.resolver = resolver.start()
+        self.addCleanup(resolver.stop)
+
+    def test_same_content_other_objects_resolved_once(self):
+        for _ in range(3):
+            req = from_spec(fakes.spec(
+                {'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': '42',
+                 'trait:CUSTOM_GOLD': 'required'}))
+            self.assertEqual({EMULATED, 'CUSTOM_GOLD'},
+                             req.all_required_traits)
+            self.assertEqual(hardware.MaxPhysAddrRequest('emulate', 42),
+                             req.maxphysaddr)
+        self.assertEqual(1, self.resolver.call_count)
+        for _ in range(2):
+            self.assertIsNone(from_spec(fakes.spec()).maxphysaddr)
+        self.assertEqual(2, self.resolver.call_count)
+
+    def test_each_request_gets_its_own_trait_sets(self):
+        first = from_spec(fakes.flavor_bits(42))
+        first.get_request_group().required_traits.add('CUSTOM_MINE')
+        first.get_request_group().forbidden_traits.add('CUSTOM_NOT')
+        second = from_spec(fakes.flavor_bits(42))
+        self.assertEqual({EMULATED}, second.all_required_traits)
+        self.assertEqual(set(), second.all_forbidden_traits)
+
+    def test_extra_specs_changed_in_place(self):
+        spec = fakes.flavor_bits(42)
+        self.assertEqual(42, from_spec(spec).maxphysaddr.bits)
+        spec.flavor.extra_specs['hw:maxphysaddr_bits'] = '44'
+        self.assertEqual(44, from_spec(spec).maxphysaddr.bits)
+        spec.flavor.extra_specs['trait:CUSTOM_GOLD'] = 'forbidden'
+        self.assertEqual({'CUSTOM_GOLD'}, from_spec(spec).all_forbidden_traits)
+        del spec.flavor.extra_specs['hw:maxphysaddr_mode']
+        with self.assertRaises(exception.InvalidMaxPhysAddrRequest):
+            from_spec(spec)
+        spec.flavor.extra_specs = {}
+        self.assertEqual(set(), from_spec(spec).all_required_traits)
+
+    def test_ram_changed_in_place(self):
+        spec = fakes.flavor_bits(40)
+        self.assertEqual(40, from_spec(spec).maxphysaddr.bits)
+        spec.flavor.memory_mb = fakes.LARGE_MB
+        with self.assertRaises(exception.MaxPhysAddrBitsTooSmall):
+            from_spec(spec)
+
+    def test_image_changed_in_place(self):
+        spec = fakes.image_bits(42)
+        self.assertEqual(42, from_spec(spec).maxphysaddr.bits)
+        spec.image.properties.hw_maxphysaddr_bits = 46
+        self.assertEqual(46, from_spec(spec).maxphysaddr.bits)
+        spec.image.properties.hw_architecture = 'aarch64'
+        with self.assertRaises(exception.InvalidMaxPhysAddrRequest):
+            from_spec(spec)
+        spec.image.properties = objects.ImageMetaProps()
+        self.assertIsNone(from_spec(spec).maxphysaddr)
+        spec.image = fakes.image(hw_maxphysaddr_mode='passthrough')
+        self.assertEqual('passthrough', from_spec(spec).maxphysaddr.mode)
+
+    def test_machine_type_option_changed(self):
+        # The smallest width that holds a 1 TiB guest's pc memory map, too
+        # small for q35's larger 64-bit PCI window.
+        memory_mb = fakes.MiB_PER_TiB
+        bits = sizing.min_bits(sizing.GuestLayout(memory_mb, 'pc'))
+        self.assertLess(bits, sizing.min_bits(
+            sizing.GuestLayout(memory_mb, 'q35')))
+        spec = fakes.spec({'hw:maxphysaddr_mode': 'emulate',
+                           'hw:maxphysaddr_bits': str(bits)},
+                          memory_mb=memory_mb)
+        self.assertEqual(bits, from_spec(spec).maxphysaddr.bits)
+        self.flags(hw_machine_type=['x86_64=q35'])
+        with self.assertRaises(exception.MaxPhysAddrBitsTooSmall):
+            from_spec(spec)
+        self.flags()
+        self.assertEqual(bits, from_spec(spec).maxphysaddr.bits)
+        self.flags(hw_machine_type=[])
+        self.assertEqual(bits, from_spec(spec).maxphysaddr.bits)
+
+    def test_refusals_are_not_kept(self):
+        spec = fakes.spec({'hw:maxphysaddr_mode': 'emulate'})
+        for _ in range(2):
+            with self.assertRaises(exception.InvalidMaxPhysAddrRequest):
+                from_spec(spec)
+        self.assertEqual(2, self.resolver.call_count)
+        spec = fakes.flavor_bits(42, **{'trait:CUSTOM_': 'required'})
+        for _ in range(2):
+            with self.assertRaises(exception.ValidationError):
+                from_spec(spec)
+        self.assertEqual({}, utils._memo)
+
+    def test_bounded(self):
+        for cores in range(utils.NEEDS_MEMO_SIZE + 10):
+            from_spec(fakes.flavor_bits(42, **{'hw:cpu_cores': str(cores)}))
+        self.assertLessEqual(len(utils._memo), utils.NEEDS_MEMO_SIZE)
+        self.assertEqual(42, from_spec(fakes.flavor_bits(42)).maxphysaddr.bits)
+
+    def test_objects_it_cannot_key_are_resolved_every_time(self):
+        flavor = types.SimpleNamespace(
+            memory_mb=2048, vcpus=2, root_gb=1, ephemeral_gb=0, swap=0,
+            extra_specs={'hw:maxphysaddr_mode': 'emulate',
+                         'hw:maxphysaddr_bits': '42'})
+        spec = types.SimpleNamespace(flavor=flavor, image=None)
+        for _ in range(2):
+            req = from_spec(spec)
+            self.assertEqual(BASE_QUERY + '&required=' + EMULATED,
+                             req.to_querystring(None))
+        self.assertEqual(2, self.resolver.call_count)
+        self.assertEqual({}, utils._memo)
+
+    def test_a_spec_without_image(self):
+        # As before the memo: the traits are checked first, then reading
+        # the image fails (an unset field cannot be lazy-loaded).
+        spec = objects.RequestSpec(flavor=fakes.emulate(42))
+        delattr(spec, 'image')
+        for _ in range(2):
+            self.assertRaises(NotImplementedError, from_spec, spec)
+        spec.flavor.extra_specs['trait:CUSTOM_'] = 'required'
+        self.assertRaises(exception.ValidationError, from_spec, spec)
+        self.assertEqual({}, utils._memo)
+
+    def test_the_key_holds_everything_the_resolver_reads(self):
+        # Run the resolver on objects that record what is read of them:
+        # the flavor's extra specs and RAM, the image's properties (all of
+        # them are in the key) and nothing else.
+        read = set()
+
+        class Recording:
+            def __init__(self, obj):
+                self._obj = obj
+
+            def __getattr__(self, name):
+                read.add(name)
+                return getattr(self._obj, name)
+
+        for spec in (fakes.flavor_bits(42), fakes.image_bits(42),
+                     fakes.spec({'hw:maxphysaddr_mode': 'passthrough'},
+                                {'hw_architecture': 'x86_64'}),
+                     fakes.spec()):
+            hardware.get_maxphysaddr_request(Recording(spec.flavor),
+                                             spec.image)
+        self.assertEqual({'extra_specs', 'memory_mb'}, read)
