@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The one maxphysaddr resolver: flavor + image -> request, or an error;
 the machine type it sizes the guest with; QEMU's sizing rule."""
 
@@ -350,7 +362,8 @@ class MachineTypeTest(base.ConfTestCase):
 
 
 class SizingRuleTest(unittest.TestCase):
-    """QEMU's x86 memory maps (design.md section 3), by worked examples."""
+    """QEMU's x86 memory maps (QEMU's hw/i386/pc.c; the large-RAM guide),
+    by worked examples."""
 
     def test_worked_examples(self):
         # q35
