@@ -67,28 +67,29 @@ class MaxPhysAddrRequest:
         return 'mode=%s, bits=%d' % (self.mode, self.bits)
 
 
-def _flavor_value(extra_specs: Mapping[str, Any], key: str) -> Any:
-    if key not in extra_specs:
-        return None
-    raw = extra_specs[key]
+def _parsed(raw: Any, key: str, error: type[errors.RuleError]) -> Any:
+    """One set key's typed value, or ``error`` naming it."""
     try:
-        if key == values.FLAVOR_MODE_KEY:
+        if key in (values.FLAVOR_MODE_KEY, values.IMAGE_MODE_KEY):
             return values.parse_mode(raw)
         return values.parse_bits(raw)
     except ValueError as exc:
-        raise errors.InvalidFlavorValue(key=key, value=raw, reason=str(exc))
+        raise error(key=key, value=raw, reason=str(exc))
+
+
+def _flavor_value(extra_specs: Mapping[str, Any], key: str) -> Any:
+    # A key set to null is set (and refused), unlike an image property:
+    # ImageMetaProps has no null values.
+    if key not in extra_specs:
+        return None
+    return _parsed(extra_specs[key], key, errors.InvalidFlavorValue)
 
 
 def _image_value(props: Properties | None, key: str) -> Any:
     raw = None if props is None else props.get(key)
     if raw is None:
         return None
-    try:
-        if key == values.IMAGE_MODE_KEY:
-            return values.parse_mode(raw)
-        return values.parse_bits(raw)
-    except ValueError as exc:
-        raise errors.InvalidImageValue(key=key, value=raw, reason=str(exc))
+    return _parsed(raw, key, errors.InvalidImageValue)
 
 
 def _pick(setting: str, flavor_key: str, flavor_val: Any, image_key: str,
