@@ -30,6 +30,8 @@ from docutils.parsers.rst import Directive
 from nova.cli import app
 from nova.cli import common
 
+import doc_tables
+
 
 def _summary(description: str) -> str:
     """The first paragraph of a command's description, on one line (with
@@ -37,31 +39,10 @@ def _summary(description: str) -> str:
     return ' '.join(description.split('\n\n')[0].replace('``', '').split())
 
 
-def _table(header: list[str], rows: list[list[str]],
-           literal_first: bool = True) -> nodes.table:
-    table = nodes.table()
-    group = nodes.tgroup(cols=len(header))
-    table += group
-    for width in [1] + [4] * (len(header) - 1):
-        group += nodes.colspec(colwidth=width)
-    head = nodes.thead()
-    group += head
-    body = nodes.tbody()
-    group += body
-    for target, cells in ((head, [header]), (body, rows)):
-        for cells_row in cells:
-            row = nodes.row()
-            for i, cell in enumerate(cells_row):
-                entry = nodes.entry()
-                paragraph = nodes.paragraph()
-                if i == 0 and literal_first and target is body:
-                    paragraph += nodes.literal(text=cell)
-                else:
-                    paragraph += nodes.Text(cell)
-                entry += paragraph
-                row += entry
-            target += row
-    return table
+def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+    """Command names and exit codes as code, then what they mean."""
+    return doc_tables.table(header, rows, literal_first=True,
+                            widths=[1] + [4] * (len(header) - 1))
 
 
 class CLIHelpDirective(Directive):

@@ -53,6 +53,8 @@ from nova import exception
 from nova.objects import fields
 from nova.virt import hardware
 
+import doc_tables
+
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'source', 'data')
 MiB = sizing.MiB
@@ -375,27 +377,6 @@ class RequestFlowDirective(Directive):
                      'error arises')]
 
 
-def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
-    table = nodes.table()
-    group = nodes.tgroup(cols=len(header))
-    table += group
-    for _ in header:
-        group += nodes.colspec(colwidth=1)
-    head = nodes.thead()
-    group += head
-    body = nodes.tbody()
-    group += body
-    for target, cells in ((head, [header]), (body, rows)):
-        for cells_row in cells:
-            row = nodes.row()
-            for cell in cells_row:
-                entry = nodes.entry()
-                entry += nodes.paragraph(text=str(cell))
-                row += entry
-            target += row
-    return table
-
-
 class MinBitsTableDirective(Directive):
     """The minimum width per flavor RAM, per machine type and vendor."""
 
@@ -422,7 +403,7 @@ class MinBitsTableDirective(Directive):
                        '%s: Intel-vendor CPU' % family.name]
         header.append('advise on %s (never below %d)'
                       % (DEFAULT_MACHINE_TYPE, values.QEMU_DEFAULT_BITS))
-        return [_table(header, rows)]
+        return [doc_tables.table(header, rows)]
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -492,7 +473,7 @@ class QEMUVerdictsDirective(Directive):
                 'and QEMU starts %d of them at %d bits.' % (
                     version, cells, narrowest, exact, safe, narrowest_ok,
                     narrowest))
-            section += _table(header, rows)
+            section += doc_tables.table(header, rows)
             result.append(section)
         intro = nodes.paragraph(text=(
             'Recorded by %s: every guest started at each width from %d to '
@@ -531,7 +512,7 @@ class BenchResultsDirective(Directive):
         result: list[nodes.Node] = []
         if 'no-summary' not in self.options:
             result.append(nodes.paragraph(text=doc['summary']))
-        result.append(_table(table['header'], table['rows']))
+        result.append(doc_tables.table(table['header'], table['rows']))
         return result
 
 
