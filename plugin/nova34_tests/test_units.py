@@ -17,8 +17,12 @@ wrong checked against ours."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from typing import Any
 
+import fixtures
+from nova.api.openstack import wsgi_app
 from nova.api.validation.extra_specs import validators as nova_validators
 from nova import exception
 from nova import objects
@@ -27,10 +31,12 @@ from nova import test
 from nova.tests.unit.scheduler import fakes
 from nova.tests.unit.scheduler.filters import test_image_props_filters
 from nova.scheduler.filters import image_props_filter
+from paste import deploy
 from stevedore import extension
 
 from nova_maxphysaddr import filters
 from nova_maxphysaddr import validators
+from nova34_tests import base
 
 ENTRY_POINT_GROUP = 'nova.api.extra_spec_validators'
 PLUGIN_ENTRY_POINT = 'maxphysaddr'
@@ -132,8 +138,38 @@ class MaxPhysAddrFilterTest(test.NoDBTestCase):
                      json.dumps({'maxphysaddr': {'bits': 'many'}})):
             with self.subTest(cpu_info=info):
                 self.assertFalse(self.passes(host(info), request))
-        self.assertIn('host physical address width is unknown',
-                      self.stdlog.logger.output)
+        self.assertEqual([], list(self.filt.filter_all(
+            [host(cpu_info(None))], request)))
+        self.assertIn('MaxPhysAddrFilter refused 1 of 1 hosts: host physical '
+                      'address width is unknown', self.stdlog.logger.output)
+
+    def test_filter_all_logs_once_per_request(self) -> None:
+        hosts = [host(cpu_info(46), 'host%d' % i) for i in range(5)]
+        never = spec(extra_specs={'hw:maxphysaddr_mode': 'emulate'})
+        self.assertEqual([], list(self.filt.filter_all(hosts, never)))
+        self.assertEqual(1, self.stdlog.logger.output.count(
+            'MaxPhysAddrFilter: no host can take this request'))
+        narrow = [host(cpu_info(40), 'narrow')]
+        fits = spec(hw_maxphysaddr_mode='emulate', hw_maxphysaddr_bits=44)
+        self.assertEqual(hosts, list(self.filt.filter_all(hosts + narrow,
+                                                          fits)))
+        self.assertIn('MaxPhysAddrFilter refused 1 of 6 hosts: host has 40 '
+                      'physical address bits', self.stdlog.logger.output)
+
+    def test_a_changed_request_is_resolved_again(self) -> None:
+        request = spec(hw_maxphysaddr_mode='emulate', hw_maxphysaddr_bits=44)
+        state = host(cpu_info(42))
+        self.assertFalse(self.passes(state, request))
+        request.image = objects.ImageMeta(properties=objects.ImageMetaProps(
+            hw_maxphysaddr_mode='emulate', hw_maxphysaddr_bits=42))
+        self.assertTrue(self.passes(state, request))
+
+    def test_rebuild_passthrough_on_unknown_width_fails_closed(self) -> None:
+        request = spec(extra_specs={'hw:maxphysaddr_mode': 'passthrough'})
+        self.assertTrue(self.passes(host(cpu_info(None)), request))
+        request.scheduler_hints = {'_nova_check_type': ['rebuild']}
+        self.assertFalse(self.passes(host(cpu_info(None)), request))
+        self.assertTrue(self.passes(host(cpu_info(46)), request))
 
     def test_passthrough_width_must_hold_the_ram(self) -> None:
         request = spec(memory_mb=1536 * GiB_MB,
@@ -204,3 +240,17 @@ class ValidatorRegistrationTest(test.NoDBTestCase):
                 self.assertEqual(message, str(exc))
         nova_validators.validate('hw:maxphysaddr_mode', 'passthrough')
         nova_validators.validate('hw:maxphysaddr_bits', '52')
+
+
+class ProductionPipelineTest(test.NoDBTestCase):
+    """The plugin's api-paste.ini, loaded the way Nova 34's WSGI
+    application (nova.wsgi.osapi_compute) loads it on an API host."""
+
+    def test_the_wsgi_application_loads_the_filter(self) -> None:
+        etc = self.useFixture(fixtures.TempDir()).path
+        shutil.copy(base.PLUGIN_PASTE, os.path.join(etc, 'api-paste.ini'))
+        paste_file = wsgi_app._get_config_files({'OS_NOVA_CONFIG_DIR': etc})[0]
+        self.assertEqual(os.path.join(etc, 'api-paste.ini'), paste_file)
+        deploy.loadapp('config:%s' % paste_file, name='osapi_compute')
+        self.assertIn('maxphysaddr API filter loaded',
+                      self.stdlog.logger.output)

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 import json
 import re
+import urllib.parse
 from typing import Any
 
 from oslo_log import log as logging
@@ -39,19 +40,24 @@ from nova_maxphysaddr.rules import errors
 
 LOG = logging.getLogger(__name__)
 
-# PATH_INFO below the API root: /servers or /{project_id}/servers, and the
-# server action URL.
-_BOOT_RE = re.compile(r'(?:/[^/]+)?/servers/?\Z')
+# PATH_INFO below the API root, with or without a project id: the boot
+# URLs (/os-volumes_boot is the same controller, up to microversion 2.102)
+# and the server action URL.
+_BOOT_RE = re.compile(r'(?:/[^/]+)?/(?:servers|os-volumes_boot)/?\Z')
 _ACTION_RE = re.compile(r'(?:/[^/]+)?/servers/(?P<server>[^/]+)/action/?\Z')
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def _ref_id(ref: Any) -> str | None:
-    """The id in a flavorRef/imageRef, which may be a link."""
+    """The id in a flavorRef/imageRef: an id (a flavorRef may be a JSON
+    integer) or a link, whose last path segment it is, as Nova reads it."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return str(ref)
     if not isinstance(ref, str) or not ref:
         return None
-    return ref.rstrip('/').rsplit('/', 1)[-1]
+    segment = urllib.parse.urlsplit(ref).path.rstrip('/').rsplit('/', 1)[-1]
+    return segment or None
 
 
 class _NovaLookups:
@@ -68,15 +74,21 @@ class _NovaLookups:
             return None
         return objects.Flavor.get_by_flavor_id(context, flavor_id)
 
-    def image_props(self, context: Any, image_ref: Any) -> dict[str, Any]:
+    def image_props(self, context: Any, image_ref: Any) -> Any:
+        """The image's properties as the scheduler will see them (Nova's
+        ``ImageMetaProps``: typed, legacy names mapped), or None."""
         image_id = _ref_id(image_ref)
         if image_id is None:
-            return {}
+            return None
         if self._image_api is None:
             from nova.image import glance
             self._image_api = glance.API()
         image = self._image_api.get(context, image_id)
-        return dict(image.get('properties') or {})
+        from nova import objects
+        try:
+            return objects.ImageMeta.from_dict(image).properties
+        except ValueError:
+            return None  # Nova refuses the image itself, with its message.
 
     def server(self, context: Any, server_id: str) -> Any:
         if self._compute_api is None:
@@ -87,9 +99,10 @@ class _NovaLookups:
 
 
 def _boot_image_ref(server: dict[str, Any]) -> Any:
-    """The image a boot request boots from: imageRef, or the image of a
-    boot-from-volume request's boot device (None for an existing volume,
-    whose image properties Glance does not hold)."""
+    """The Glance image a boot request boots from: imageRef, or the image
+    a boot-from-volume request's boot device is made from; None when it
+    boots an existing volume or snapshot, whose image properties (the
+    volume's) Glance does not hold."""
     if server.get('imageRef'):
         return server['imageRef']
     for bdm in server.get('block_device_mapping_v2') or ():
@@ -106,6 +119,7 @@ class MaxPhysAddrAPIFilter:
                  lookups: _NovaLookups | None = None) -> None:
         self.app = app
         self.lookups = lookups or _NovaLookups()
+        self._warned = False
 
     def __call__(self, environ: dict[str, Any],
                  start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -123,11 +137,16 @@ class MaxPhysAddrAPIFilter:
             return None
         context = req.environ.get('nova.context')
         if context is None:
+            if not self._warned:
+                LOG.warning('maxphysaddr API filter: no nova.context in the '
+                            'request; place it after keystonecontext in '
+                            'api-paste.ini. Requests are not checked.')
+                self._warned = True
             return None
         req.make_body_seekable()
         try:
             body = json.loads(req.body or b'null')
-        except ValueError:
+        except (ValueError, RecursionError):
             return None  # Nova answers malformed bodies itself.
         finally:
             req.body_file.seek(0)
@@ -147,9 +166,10 @@ class MaxPhysAddrAPIFilter:
         LOG.info('maxphysaddr: refused %s %s: %s', req.method, path, message)
         return _bad_request(message)
 
-    def _check(self, flavor: Any, props: dict[str, Any] | Any
-               ) -> str | None:
-        if flavor is None:
+    def _check(self, flavor: Any, props: Any) -> str | None:
+        if flavor is None or props is None:
+            # Without the image's properties half the request is unknown;
+            # the scheduler's MaxPhysAddrFilter checks it with them.
             return None
         try:
             guest.resolve(flavor.memory_mb, flavor.extra_specs, props)
@@ -160,9 +180,12 @@ class MaxPhysAddrAPIFilter:
     def _check_boot(self, context: Any, server: Any) -> str | None:
         if not isinstance(server, dict):
             return None
+        image_ref = _boot_image_ref(server)
+        if image_ref is None:
+            return None
         flavor = self.lookups.flavor(context, server.get('flavorRef'))
-        props = self.lookups.image_props(context, _boot_image_ref(server))
-        return self._check(flavor, props)
+        return self._check(flavor,
+                           self.lookups.image_props(context, image_ref))
 
     def _check_action(self, context: Any, server_id: str,
                       body: dict[str, Any]) -> str | None:
@@ -192,5 +215,8 @@ def filter_factory(global_conf: dict[str, Any],
     """paste.deploy's entry: ``paste.filter_factory =
     nova_maxphysaddr.api:filter_factory``."""
     def _filter(app: WSGIApp) -> WSGIApp:
+        # Operators look for this line to confirm the pipeline has it.
+        LOG.info('maxphysaddr API filter loaded: boot, rebuild and resize '
+                 'requests are checked')
         return MaxPhysAddrAPIFilter(app)
     return _filter

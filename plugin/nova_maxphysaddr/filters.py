@@ -26,15 +26,19 @@ to ERROR.
 same rules as the nova-maxphysaddr tree): flavor/image conflicts, emulate
 without bits, passthrough with bits, bits without a mode, RAM too large for
 the bits, and the host's width, failing closed when a host does not report
-one.  Each refusal is logged with its reason.
+one.  The reasons are logged at INFO once per request (per host at DEBUG).
 """
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from nova.scheduler import filters
 from nova.scheduler.filters import image_props_filter
+from nova.scheduler import utils as scheduler_utils
 from oslo_log import log as logging
 
 from nova_maxphysaddr import guest
@@ -44,13 +48,17 @@ from nova_maxphysaddr.rules import values
 
 LOG = logging.getLogger(__name__)
 
+# Distinct refusal reasons in the per-request INFO line.
+REASONS_LOGGED = 3
+
 
 class _HostWidths:
-    """Each host's width, decoded once per ``cpu_info`` it reports.
+    """Each compute node's width, decoded once per ``cpu_info`` it reports.
 
-    The scheduler keeps one host state per compute node across requests;
-    decoding its ``cpu_info`` JSON for every request and host would cost
-    more than every check here together.
+    Nova builds new host states for every request, but a node's
+    ``cpu_info`` string stays the same between its resource tracker's
+    updates: an equal string skips the JSON decode.  One entry per compute
+    node the scheduler has seen.
     """
 
     def __init__(self) -> None:
@@ -64,12 +72,16 @@ class _HostWidths:
         raw = host_state.cpu_info
         key = (host_state.host, host_state.nodename)
         seen = self._seen.get(key)
-        if seen is not None and seen[0] is raw:
+        if seen is not None and (seen[0] is raw or seen[0] == raw):
             return seen[1], seen[2], seen[3]
         cpu_info, reason = host_rules.decode_cpu_info(raw)
         bits = None
         if reason is None:
             bits, reason = host_rules.read_width(cpu_info)
+        if not isinstance(cpu_info.get(host_rules.CPU_INFO_KEY, {}),
+                          Mapping):
+            # Nova's filter calls .get() on it.
+            del cpu_info[host_rules.CPU_INFO_KEY]
         self._seen[key] = (raw, cpu_info, bits, reason)
         return cpu_info, bits, reason
 
@@ -115,7 +127,9 @@ class MaxPhysAddrImagePropertiesFilter(
 class MaxPhysAddrFilter(filters.BaseHostFilter):
     """Hosts that can give the guest the physical address width it asks.
 
-    Also run on rebuild: a new image can bring a new request.
+    Also run on rebuild: a new image can bring a new request.  The request
+    is resolved once per request spec; a request that can never boot
+    fails every host with one log line, not one per host.
     """
 
     RUN_ON_REBUILD = True
@@ -125,24 +139,83 @@ class MaxPhysAddrFilter(filters.BaseHostFilter):
     def __init__(self) -> None:
         super().__init__()
         self._widths = _HostWidths()
+        self._last: tuple[Any, Any, Any, Any] | None = None
+
+    def _resolved(self, spec_obj: Any) -> Any:
+        """``(request, layout)``, None for no request; raises RuleError."""
+        if not spec_obj.obj_attr_is_set('flavor'):
+            return None
+        flavor = spec_obj.flavor
+        image = spec_obj.image if spec_obj.obj_attr_is_set('image') else None
+        last = self._last
+        if last is not None and last[0] is spec_obj and \
+                last[1] is flavor and last[2] is image:
+            outcome = last[3]
+        else:
+            props = _image_props(spec_obj)
+            try:
+                request = guest.resolve(flavor.memory_mb,
+                                        flavor.extra_specs, props)
+                outcome = None if request is None else (
+                    request, guest.layout(flavor.memory_mb, props))
+            except errors.RuleError as exc:
+                outcome = exc
+            self._last = (spec_obj, flavor, image, outcome)
+        if isinstance(outcome, errors.RuleError):
+            raise outcome
+        return outcome
+
+    def _refusal(self, host_state: Any, resolved: Any,
+                 spec_obj: Any) -> str | None:
+        request, layout = resolved
+        _cpu_info, bits, reason = self._widths.lookup(host_state)
+        if bits is None and request.is_passthrough and \
+                scheduler_utils.request_is_rebuild(spec_obj):
+            # Placement, whose required trait vouches for passthrough
+            # hosts, is not asked on rebuild.
+            return ('host physical address width is unknown (%s); a '
+                    'passthrough guest cannot be checked on rebuild' % reason)
+        return host_rules.width_refusal(request, layout, bits, reason)
 
     def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
-        if not spec_obj.obj_attr_is_set('flavor'):
-            return True
-        flavor = spec_obj.flavor
-        props = _image_props(spec_obj)
         try:
-            request = guest.resolve(flavor.memory_mb, flavor.extra_specs,
-                                    props)
+            resolved = self._resolved(spec_obj)
         except errors.RuleError as exc:
-            LOG.info('%s fails MaxPhysAddrFilter: %s', host_state, exc)
+            LOG.debug('%s fails MaxPhysAddrFilter: %s', host_state, exc)
             return False
-        if request is None:
+        if resolved is None:
             return True
-        _cpu_info, bits, reason = self._widths.lookup(host_state)
-        refusal = host_rules.width_refusal(
-            request, guest.layout(flavor.memory_mb, props), bits, reason)
+        refusal = self._refusal(host_state, resolved, spec_obj)
         if refusal is not None:
-            LOG.info('%s fails MaxPhysAddrFilter: %s', host_state, refusal)
+            LOG.debug('%s fails MaxPhysAddrFilter: %s', host_state, refusal)
             return False
         return True
+
+    def filter_all(self, filter_obj_list: Iterable[Any],
+                   spec_obj: Any) -> list[Any]:
+        """The hosts that pass, with the reasons for the others logged at
+        INFO once per request (each host's at DEBUG)."""
+        try:
+            resolved = self._resolved(spec_obj)
+        except errors.RuleError as exc:
+            LOG.info('MaxPhysAddrFilter: no host can take this request: %s',
+                     exc)
+            return []
+        hosts = list(filter_obj_list)
+        if resolved is None:
+            return hosts
+        passed = []
+        refusals: collections.Counter[str] = collections.Counter()
+        for host_state in hosts:
+            refusal = self._refusal(host_state, resolved, spec_obj)
+            if refusal is None:
+                passed.append(host_state)
+                continue
+            LOG.debug('%s fails MaxPhysAddrFilter: %s', host_state, refusal)
+            refusals[refusal] += 1
+        if refusals:
+            LOG.info('MaxPhysAddrFilter refused %d of %d hosts: %s',
+                     sum(refusals.values()), len(hosts), '; '.join(
+                         '%s (%d hosts)' % (reason, count) for reason, count
+                         in refusals.most_common(REASONS_LOGGED)))
+        return passed
