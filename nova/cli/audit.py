@@ -31,8 +31,9 @@ HOST_COLUMNS = ('host', 'physical_address_bits', 'address_space_traits',
 
 
 class Audit(common.Lister):
-    """Which flavors will not boot, where the others can land, and the
-    ``openstack flavor set`` commands that fix them.
+    """Which flavors will not boot, and the commands that fix them.
+
+    Also where the others can land, host by host.
 
     Reads `openstack flavor list --long -f json` and `openstack hypervisor
     show HOST -f json` (one file per host, or a JSON list).  A flavor fails

@@ -26,9 +26,11 @@ clutters the report and never collides with another user's run.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -69,8 +71,10 @@ def quiet_libvirt() -> str | None:
     is first imported."""
     if LIBVIRT_LOG_ENV in os.environ:
         return None
-    path = os.path.join(tempfile.mkdtemp(prefix='nova-maxphysaddr-log-'),
-                        'libvirt.log')
+    directory = tempfile.mkdtemp(prefix='nova-maxphysaddr-log-')
+    # Removed when the command ends: one per run would pile up in /tmp.
+    atexit.register(shutil.rmtree, directory, True)
+    path = os.path.join(directory, 'libvirt.log')
     os.environ[LIBVIRT_LOG_ENV] = '%d:file:%s' % (LIBVIRT_LOG_LEVEL, path)
     return path
 

@@ -105,8 +105,9 @@ class _BootCommand(common.Command):
 
 
 class Boot(_BootCommand):
-    """One boot request through API, scheduler (Placement and both filters)
-    and the libvirt driver.
+    """One boot request through API, scheduler and libvirt driver.
+
+    The scheduler step is Placement's trait match and both filters.
 
     Exit status: 0 the guest booted; 2 it was refused (by the API, the
     scheduler, the driver, libvirt or QEMU); 255 the compute host could not
@@ -138,9 +139,10 @@ class Boot(_BootCommand):
 
 
 class Demo(_BootCommand):
-    """The main job: a 1.5 TiB flavor booted without, then with
-    hw:maxphysaddr_*, on real QEMU (libvirt's embedded driver, KVM when
-    usable) next to six simulated compute hosts.
+    """The main job: a 1.5 TiB flavor booted without, then with the keys.
+
+    On real QEMU (libvirt's embedded driver, KVM when usable), next to six
+    simulated compute hosts; the keys are hw:maxphysaddr_*.
 
     Exit status 0 when the guest fails without the feature and boots with
     the advised width, 2 otherwise, 255 when QEMU cannot run here.

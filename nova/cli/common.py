@@ -153,6 +153,19 @@ class CommandError(Exception):
     """The command could not do its job (exit 255), with the reason."""
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C caused ``exc``: a KeyboardInterrupt raised inside a
+    libvirt callback surfaces as the SystemError of the libvirt call."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class _ExitCodes:
     """Commands return nova-status exit codes, and never a traceback."""
 
@@ -165,7 +178,10 @@ class _ExitCodes:
                 exception.EmbeddedQEMUUnavailable) as exc:
             print('ERROR: %s' % exc, file=sys.stderr)
             return EXIT_ERROR
-        except Exception:
+        except Exception as exc:
+            if _interrupted(exc):
+                # cliff answers an interrupt with 130, as a shell does.
+                raise KeyboardInterrupt() from exc
             if self.app_args.debug:  # type: ignore[attr-defined]
                 raise
             print('ERROR: unexpected failure (run with --debug for the '

@@ -152,6 +152,14 @@ def evaluate(flavor: Any, image_props: Mapping[str, Any],
         return report
     if hypervisors is not None:
         _place(report, flavor, boot, hypervisors)
+    elif boot.maxphysaddr is not None and boot.maxphysaddr.is_passthrough:
+        # The width is the host's, not the flavor's: without the hosts,
+        # whether it boots cannot be told.
+        report.result.add(common.WARNING, (
+            'passthrough gives the guest its host\'s width: it boots only '
+            'on hosts with %s and at least %d physical address bits; give '
+            'the hosts (--hypervisor) to check' % (
+                values.MODE_TRAITS[values.PASSTHROUGH], report.min_bits)))
     return report
 
 

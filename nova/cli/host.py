@@ -30,8 +30,9 @@ CONF = nova.conf.CONF
 
 
 class Host(common.ShowOne):
-    """The host's libvirt and QEMU, its physical address width, and each
-    COMPUTE_ADDRESS_SPACE_* trait with why it is or is not reported.
+    """This host's libvirt, QEMU, width and COMPUTE_ADDRESS_SPACE_* traits.
+
+    Each trait comes with why it is or is not reported.
 
     By default libvirt is reached as nova-compute reaches it: nova.conf's
     [libvirt]connection_uri (qemu:///system when unset) with its virt_type

@@ -149,8 +149,9 @@ def kvm_unusable_reason() -> str | None:
         return '%s does not exist (no hardware virtualisation here)' % (
             KVM_DEVICE)
     if not os.access(KVM_DEVICE, os.R_OK | os.W_OK):
-        return ('this user may not open %s (add it to the kvm group, or '
-                'run as root)' % KVM_DEVICE)
+        return ('this user may not open %s (ask for access to it, e.g. '
+                'membership of the group that owns it where that is not '
+                'root, or run as root)' % KVM_DEVICE)
     return None
 
 

@@ -63,6 +63,26 @@ class ConventionsTest(unittest.TestCase):
         self.assertIn('Interrupted.', err)
         self.assertNotIn('Traceback', err)
 
+    def test_interrupt_inside_a_libvirt_call_exits_130(self):
+        # Ctrl-C during domain.create(): the KeyboardInterrupt raised in a
+        # libvirt callback comes out of the libvirt call as a SystemError.
+        def create_interrupted(*args):
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as interrupt:
+                raise SystemError('<built-in function virDomainCreate> '
+                                  'returned a result with an exception '
+                                  'set') from interrupt
+        for debug in ([], ['--debug']):
+            with self.subTest(debug=debug):
+                with mock.patch.object(check.Check, 'take_action',
+                                       side_effect=create_interrupted):
+                    rc, out, err = base.run_cli(*debug, 'check', '--ram',
+                                                '1G')
+                self.assertEqual(130, rc)
+                self.assertIn('Interrupted.', err)
+                self.assertNotIn('unexpected failure', err)
+
     def test_unexpected_error_exits_255_and_says_how_to_see_more(self):
         with mock.patch.object(check.Check, 'take_action',
                                side_effect=RuntimeError('boom')):
@@ -117,6 +137,15 @@ class AnyUserTest(unittest.TestCase):
             directory = os.path.dirname(path)
             self.assertEqual(0o700, stat.S_IMODE(os.stat(directory).st_mode))
             os.rmdir(directory)
+
+    def test_the_log_directory_is_removed_when_the_command_ends(self):
+        code = ('from nova.cli import backends; '
+                'print(backends.quiet_libvirt())')
+        env = {k: v for k, v in os.environ.items()
+               if k != backends.LIBVIRT_LOG_ENV}
+        out = subprocess.run([sys.executable, '-c', code], env=env,
+                             capture_output=True, text=True, check=True)
+        self.assertFalse(os.path.exists(os.path.dirname(out.stdout.strip())))
 
     def test_an_operator_setting_wins(self):
         with mock.patch.dict(os.environ,

@@ -68,6 +68,17 @@ class VerdictTest(unittest.TestCase):
         self.assertIn('more than QEMU allows (52)', doc['messages'][0])
         self.assertEqual([], doc['fix'])
 
+    def test_passthrough_without_hosts_is_a_warning(self):
+        # It said ok (exit 0), though whether it boots is the hosts' call.
+        rc, doc, _ = check('--ram', '1.5T',
+                           '--property', 'hw:maxphysaddr_mode=passthrough')
+        self.assertEqual((1, 'warning'), (rc, doc['verdict']))
+        self.assertEqual(
+            ["WARNING: passthrough gives the guest its host's width: it "
+             'boots only on hosts with COMPUTE_ADDRESS_SPACE_PASSTHROUGH and '
+             'at least 42 physical address bits; give the hosts '
+             '(--hypervisor) to check'], doc['messages'])
+
     def test_default_width_suffices(self):
         rc, doc, _ = check('--ram', '64G')
         self.assertEqual((0, 'ok'), (rc, doc['verdict']))
