@@ -56,12 +56,23 @@ stamp=$(cat requirements.txt test-requirements.txt doc/requirements.txt \
         setup.cfg pyproject.toml plugin/pyproject.toml 2>/dev/null |
         sha256sum | cut -d' ' -f1)
 if [ "$(cat .venv/.bootstrap-stamp 2>/dev/null)" != "$stamp" ]; then
-    echo "bootstrap: installing Python packages into .venv (first run: ~2 min)"
-    .venv/bin/pip install -q --upgrade pip wheel
-    .venv/bin/pip install -q -r requirements.txt -r test-requirements.txt \
-        -r doc/requirements.txt
+    echo "bootstrap: installing Python packages into .venv (first run: ~1 min)"
+    log=$(mktemp)
+    quiet() {
+        # pip's warnings only when it fails.
+        if ! "$@" >"$log" 2>&1; then
+            cat "$log" >&2
+            echo "bootstrap: failed: $*" >&2
+            rm -f "$log"
+            exit 1
+        fi
+    }
+    quiet .venv/bin/pip install -q --upgrade pip wheel
+    quiet .venv/bin/pip install -q -r requirements.txt \
+        -r test-requirements.txt -r doc/requirements.txt
     # The shared rules (nova_maxphysaddr), then this tree.
-    .venv/bin/pip install -q --no-deps -e ./plugin
-    .venv/bin/pip install -q --no-deps -e .
+    quiet .venv/bin/pip install -q --no-deps -e ./plugin
+    quiet .venv/bin/pip install -q --no-deps -e .
+    rm -f "$log"
     echo "$stamp" > .venv/.bootstrap-stamp
 fi
