@@ -272,6 +272,13 @@ class WorkingRequestsTest(base.MaxPhysAddrTestBase):
                        hw_maxphysaddr_bits='42'))
         self.assertEqual(('emulate', 42), self.guest_maxphysaddr(server))
 
+    def test_a_valid_rebuild_passes_the_api_filter(self) -> None:
+        # The filter reads the action body; Nova must still read it.
+        server = self.boot(self.flavor(), self.glance.image1['id'])
+        server = self._rebuild_server(server, self.image(
+            hw_maxphysaddr_mode='emulate', hw_maxphysaddr_bits='42'))
+        self.assertEqual(('emulate', 42), self.guest_maxphysaddr(server))
+
     def test_image_value_as_nova_reads_it(self) -> None:
         # Nova's ImageMetaProps reads ' 42' as 42: the API filter judges
         # the typed value the scheduler and driver see, so it boots.
