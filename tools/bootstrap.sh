@@ -37,7 +37,7 @@ fi
 # libvirt's QEMU driver (also embedded, qemu:///embed) looks up its
 # compiled-in QEMU user and group even when qemu.conf runs QEMU as root;
 # Debian creates them only in libvirt-daemon-system, which we do not install.
-# Only root can use that driver, so only root needs them.
+# As any other user the driver runs QEMU as that user and looks up no one.
 if [ "$(id -u)" = 0 ]; then
     getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
     getent passwd libvirt-qemu >/dev/null ||

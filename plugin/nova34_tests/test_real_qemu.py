@@ -50,13 +50,13 @@ DISK_BYTES = 1 << 30
 REQUESTED_BITS = 42
 # QEMU's x86 CPU object in a guest started by libvirt.
 CPU_PATH = '/machine/unattached/device[0]'
-QEMU_CONF = 'user = "root"\ngroup = "root"\nstdio_handler = "file"\n'
+# As root, libvirt would run QEMU as its compiled-in user; any other user
+# runs it as themselves.
+ROOT_QEMU_CONF = 'user = "root"\ngroup = "root"\n'
+QEMU_CONF = 'stdio_handler = "file"\n'
 
 
 def _skip_reason() -> str | None:
-    if os.geteuid() != 0:
-        return ('needs root: libvirt runs QEMU as root here (./run test as '
-                'root, as CI does)')
     if not os.access(QEMU_BINARY, os.X_OK):
         return '%s not installed (tools/bootstrap.sh installs it)' % (
             QEMU_BINARY)
@@ -98,7 +98,8 @@ class RealQEMUThroughNovaDriverTest(unittest.TestCase):
         os.makedirs(os.path.join(self.tmp, 'root', 'etc'))
         with open(os.path.join(self.tmp, 'root', 'etc', 'qemu.conf'),
                   'w') as f:
-            f.write(QEMU_CONF)
+            f.write((ROOT_QEMU_CONF if os.geteuid() == 0 else '') +
+                    QEMU_CONF)
         self.virt_type = 'kvm' if _kvm_usable() else 'qemu'
         for name, value, group in (
                 ('connection_uri', 'qemu:///embed?root=%s/root' % self.tmp,
