@@ -63,7 +63,12 @@ libvirt_opts = [
              'depends on the host, and host-passthrough does not start at '
              'all); no CPU element for the other virt types. With libvirt '
              'older than 9.0.0, ``hw:maxphysaddr_mode=passthrough`` needs '
-             '``host-passthrough``.'),
+             '``host-passthrough``. With ``virt_type=kvm``, '
+             '``host-passthrough`` and ``maximum`` give a guest the host\'s '
+             'physical address width whatever it asks (libvirt does not turn '
+             'QEMU\'s host-phys-bits off): such hosts do not report '
+             'COMPUTE_ADDRESS_SPACE_EMULATED and refuse '
+             '``hw:maxphysaddr_mode=emulate`` guests.'),
     cfg.ListOpt(
         'cpu_models',
         default=[],
