@@ -40,7 +40,9 @@ class Audit(common.Lister):
     when its RAM is beyond QEMU's default 40 bits without hw:maxphysaddr_*,
     when it asks for more bits than any host has, when no host has the
     trait its mode needs, or when the API refuses it.  --hosts lists the
-    hosts by width instead.  Exit status: the worst flavor's (0, 1, 2).
+    hosts by width instead.  Exit status: the worst flavor's (0, 1, 2);
+    255 when an input cannot be read or lacks what the audit needs (a
+    hypervisor export without cpu_info); 130 interrupted.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -85,8 +85,9 @@ class Check(common.ShowOne):
     Reads real exports (openstack flavor show / image show / hypervisor
     show -f json) or options.  Exit status: 0 it will boot; 1 it will, but
     look at the messages (keys this tool does not check, hosts whose traits
-    are unknown); 2 the API refuses it, or it cannot boot (QEMU would
-    refuse its address space, or no given host can take it).
+    are unknown, a passthrough flavor without hosts); 2 the API refuses it,
+    or it cannot boot (QEMU would refuse its address space, or no given
+    host can take it); 255 an input could not be read; 130 interrupted.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
