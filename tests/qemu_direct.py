@@ -30,8 +30,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shutil
 import subprocess
+
+from nova.demo import embedded
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FETCH_QEMU = os.path.join(REPO, 'tools', 'fetch-qemu.sh')
@@ -77,8 +78,7 @@ def _qemu(binary: str, *data_dirs: str) -> QEMU:
 
 def system_qemu() -> QEMU | None:
     """The installed QEMU, or None when there is none."""
-    path = shutil.which(BINARY, path=os.environ.get('PATH', '') +
-                        ':/usr/bin:/usr/local/bin')
+    path = embedded.find_qemu_binary()
     return None if path is None else _qemu(path)
 
 

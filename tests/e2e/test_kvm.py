@@ -24,7 +24,6 @@ saying why, where it cannot.
 """
 
 import re
-import unittest
 
 from nova_maxphysaddr.rules import values
 
@@ -63,7 +62,7 @@ class KVMTestCase(base.RealQEMUTestCase):
     def setUpClass(cls):
         reason = embedded.kvm_unusable_reason()
         if reason:
-            raise unittest.SkipTest('KVM cannot be used here: ' + reason)
+            base.unavailable('KVM cannot be used here: ' + reason)
         super().setUpClass()
 
     def setUp(self):
@@ -101,8 +100,8 @@ class NamedModelTest(KVMTestCase):
         # File-backed, shared RAM: sparse, nothing allocated until touched
         # (KVM itself takes a few GB of kernel memory for the slots).
         if cpuinfo_phys_bits() < 42:
-            self.skipTest('this host has %d bits: 1.5 TiB needs 42'
-                          % cpuinfo_phys_bits())
+            base.unavailable('this host has %d bits: 1.5 TiB needs 42'
+                             % cpuinfo_phys_bits())
         guest = self.spawn(self.flavor(LARGE_MB, mode='passthrough'))
         self.assertPhysBits(guest, cpuinfo_phys_bits(), True)
 

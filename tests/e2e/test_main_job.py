@@ -42,9 +42,7 @@ class MainJobTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        reason = base.skip_reason()
-        if reason:
-            raise unittest.SkipTest(reason)
+        base.require_qemu()
         cls.result = run_cli('demo', '-f', 'json')
         cls.doc = json.loads(cls.result.stdout)
 
@@ -99,9 +97,7 @@ class PassthroughUnderTCGTest(unittest.TestCase):
     the walk-through says why (it used to fail every host silently)."""
 
     def test_the_driver_says_why(self):
-        reason = base.skip_reason()
-        if reason:
-            raise unittest.SkipTest(reason)
+        base.require_qemu()
         result = run_cli('boot', '--ram', '1G', '--virt-type', 'qemu',
                          '--no-simulated-hosts', '--property',
                          'hw:maxphysaddr_mode=passthrough')

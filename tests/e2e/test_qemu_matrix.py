@@ -34,6 +34,7 @@ import unittest
 from nova_maxphysaddr.rules import sizing
 from nova_maxphysaddr.rules import values
 
+from tests.e2e import base
 from tests import qemu_direct
 
 RECORDED = os.path.join(qemu_direct.REPO, 'doc', 'source', 'data',
@@ -43,8 +44,7 @@ RECORDED = os.path.join(qemu_direct.REPO, 'doc', 'source', 'data',
 def _qemus():
     system = qemu_direct.system_qemu()
     if system is None:
-        raise unittest.SkipTest('QEMU is not installed (apt-get install '
-                                'qemu-system-x86, or tools/bootstrap.sh)')
+        base.unavailable(base.QEMU_MISSING)
     return [system, qemu_direct.backports_qemu()]
 
 

@@ -30,6 +30,7 @@ from nova.virt import hardware
 
 from tests import fakes
 from tests import properties  # noqa: F401  (loads the hypothesis profile)
+from tests.e2e import base
 from tests import qemu_direct
 
 MAX_MB = 8 * fakes.MiB_PER_TiB
@@ -43,8 +44,7 @@ class AcceptedMeansStartedTest(unittest.TestCase):
     def setUpClass(cls):
         system = qemu_direct.system_qemu()
         if system is None:
-            raise unittest.SkipTest('QEMU is not installed (apt-get install '
-                                    'qemu-system-x86)')
+            base.unavailable(base.QEMU_MISSING)
         cls.qemus = [system, qemu_direct.backports_qemu()]
 
     @settings(max_examples=EXAMPLES, deadline=None)
